@@ -1,0 +1,279 @@
+"""Augmentations, recipes and the training loop (SPEC §6), on tiny synthetic data."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from lsib.augment import augment, crop_flip, random_crop_flip, random_resized_crop_flip
+from lsib.losses import Objective
+from lsib.models import build_model
+from lsib.trainer import (
+    CCT_RECIPE,
+    METRIC_COLUMNS,
+    RESNET_RECIPE,
+    Recipe,
+    learning_rate,
+    penultimate_features,
+    predict_proba,
+    seed_everything,
+    train,
+)
+
+SIZE, CLASSES = 12, 4
+
+
+def synthetic_data(n_train: int = 96, n_test: int = 48) -> dict:
+    """Separable 1×12×12 images: class k is a flat grey level 40 + 50k plus noise."""
+    g = torch.Generator().manual_seed(123)
+
+    def split(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        y = torch.arange(n) % CLASSES
+        x = 40.0 + 50.0 * y[:, None, None, None] + 10.0 * torch.randn(n, 1, SIZE, SIZE, generator=g)
+        return x.clamp(0, 255).to(torch.uint8), y
+
+    train_x, train_y = split(n_train)
+    test_x, test_y = split(n_test)
+    return {
+        "train_x": train_x, "train_y": train_y, "test_x": test_x, "test_y": test_y,
+        "mean": [0.5], "std": [0.25], "classes": [str(k) for k in range(CLASSES)],
+    }  # fmt: skip
+
+
+def tiny_recipe(**overrides: object) -> Recipe:
+    return Recipe.from_dict({"lr": 0.05, "epochs": 3, "milestones": [2], "batch_size": 32, **overrides})
+
+
+def fit(model_name: str, objective_name: str, recipe: Recipe, run_dir: Path, seed: int = 0, log=lambda s: None):
+    """Build model and objective under ``seed``, then train (resuming from ``run_dir`` if possible)."""
+    seed_everything(seed)
+    model = build_model(model_name, CLASSES, 1, SIZE)
+    objective = Objective(objective_name, 0.1, CLASSES)
+    rows = train(model, objective, synthetic_data(), recipe, seed, run_dir, log=log, device="cpu")
+    return model, objective, rows
+
+
+def assert_same_state(a: torch.nn.Module, b: torch.nn.Module) -> None:
+    sa, sb = a.state_dict(), b.state_dict()
+    assert sa.keys() == sb.keys()
+    for key in sa:
+        assert torch.equal(sa[key], sb[key]), key
+
+
+# --- augmentation -------------------------------------------------------------------------
+
+
+def test_crop_equals_hand_computed_shift_with_zero_padding() -> None:
+    x = torch.arange(1, 17, dtype=torch.float32).view(1, 1, 4, 4)
+    # padding 2, offsets (oy, ox) = (1, 3): out[i, j] = x[i − 1, j + 1], zero outside.
+    out = crop_flip(x, torch.tensor([1]), torch.tensor([3]), torch.tensor([False]), padding=2)
+    expected = torch.tensor([[0, 0, 0, 0], [2, 3, 4, 0], [6, 7, 8, 0], [10, 11, 12, 0]], dtype=torch.float32)
+    assert torch.equal(out[0, 0], expected)
+    flipped = crop_flip(x, torch.tensor([1]), torch.tensor([3]), torch.tensor([True]), padding=2)
+    assert torch.equal(flipped[0, 0], expected.flip(-1))
+
+
+def test_centred_crop_is_identity_and_flip_mirrors() -> None:
+    x = torch.randint(0, 256, (3, 3, 8, 8), dtype=torch.uint8)
+    centre = torch.full((3,), 4)
+    assert torch.equal(crop_flip(x, centre, centre, torch.zeros(3, dtype=torch.bool), 4), x)
+    assert torch.equal(crop_flip(x, centre, centre, torch.ones(3, dtype=torch.bool), 4), x.flip(-1))
+
+
+def test_random_crop_flip_uses_the_generator() -> None:
+    x = torch.rand(16, 3, 8, 8)
+    a = random_crop_flip(x, 4, True, torch.Generator().manual_seed(1))
+    b = random_crop_flip(x, 4, True, torch.Generator().manual_seed(1))
+    c = random_crop_flip(x, 4, True, torch.Generator().manual_seed(2))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    # padding 0: every output is the image or its mirror, and both occur; "crop" never mirrors.
+    g = torch.Generator().manual_seed(0)
+    out = augment(x, "crop_flip", g, padding=0)
+    is_flip = [torch.equal(o, i.flip(-1)) for o, i in zip(out, x)]
+    is_same = [torch.equal(o, i) for o, i in zip(out, x)]
+    assert all(f or s for f, s in zip(is_flip, is_same)) and any(is_flip) and any(is_same)
+    assert torch.equal(augment(x, "crop", g, padding=0), x)
+
+
+def test_random_resized_crop_full_scale_is_identity_or_mirror() -> None:
+    x = torch.rand(32, 3, 10, 10)
+    out = random_resized_crop_flip(x, torch.Generator().manual_seed(0), scale=(1.0, 1.0), ratio=(1.0, 1.0))
+    is_flip = [torch.allclose(o, i.flip(-1), atol=1e-6) for o, i in zip(out, x)]
+    is_same = [torch.allclose(o, i, atol=1e-6) for o, i in zip(out, x)]
+    assert all(f or s for f, s in zip(is_flip, is_same)) and any(is_flip) and any(is_same)
+
+
+def test_random_resized_crop_zooms_in_and_is_seeded() -> None:
+    # A ramp along x: a crop of width w ≤ W resamples a sub-range, so the spread shrinks.
+    x = torch.linspace(0, 1, 20).expand(8, 1, 20, 20).contiguous()
+    a = random_resized_crop_flip(x, torch.Generator().manual_seed(5), scale=(0.3, 0.5))
+    b = random_resized_crop_flip(x, torch.Generator().manual_seed(5), scale=(0.3, 0.5))
+    assert torch.equal(a, b) and a.shape == x.shape
+    spread = a.amax(dim=(1, 2, 3)) - a.amin(dim=(1, 2, 3))
+    assert torch.all(spread < 0.9) and torch.all(spread > 0.3)
+    assert a.min() >= 0 and a.max() <= 1
+
+
+# --- recipes ------------------------------------------------------------------------------
+
+
+def test_recipe_from_dict_rejects_unknown_keys_and_fills_adamw_defaults() -> None:
+    with pytest.raises(ValueError, match="learning_rate"):
+        Recipe.from_dict({"learning_rate": 0.1})
+    with pytest.raises(ValueError, match="augment"):
+        Recipe.from_dict({"augment": "mixup"})
+    adamw = Recipe.from_dict({"optimizer": "adamw", "lr": 1e-3})
+    assert (adamw.lr, adamw.weight_decay, adamw.schedule, adamw.warmup_epochs) == (1e-3, 6e-2, "cosine", 10)
+    assert Recipe.from_dict(RESNET_RECIPE.to_dict()) == RESNET_RECIPE
+
+
+def test_paper_presets() -> None:
+    r = RESNET_RECIPE
+    assert (r.optimizer, r.lr, r.momentum, r.weight_decay, r.milestones, r.epochs, r.batch_size, r.augment) == (
+        "sgd", 0.1, 0.9, 0.0, (80, 120), 160, 128, "crop_flip",
+    )  # fmt: skip
+    c = CCT_RECIPE
+    assert (c.optimizer, c.lr, c.weight_decay, c.min_lr, c.total_epochs, c.batch_size, c.augment) == (
+        "adamw", 5e-4, 6e-2, 1e-5, 310, 96, "resized_crop_flip",
+    )  # fmt: skip
+
+
+def test_sgd_multistep_schedule() -> None:
+    lrs = {e: learning_rate(RESNET_RECIPE, e) for e in (0, 79, 80, 119, 120, 159)}
+    assert lrs == pytest.approx({0: 0.1, 79: 0.1, 80: 0.01, 119: 0.01, 120: 0.001, 159: 0.001})
+
+
+def test_adamw_warmup_cosine_and_cooldown() -> None:
+    lr = lambda e: learning_rate(CCT_RECIPE, e)  # noqa: E731
+    assert lr(0) == pytest.approx(1e-6)
+    assert lr(5) == pytest.approx(1e-6 + 0.5 * (5e-4 - 1e-6))
+    assert lr(10) == pytest.approx(1e-5 + 0.5 * (5e-4 - 1e-5) * (1 + math.cos(math.pi * 10 / 300)))
+    assert lr(150) == pytest.approx(0.5 * (5e-4 + 1e-5))
+    assert lr(299) == pytest.approx(1e-5, rel=1e-2)
+    assert lr(300) == lr(309) == 1e-5
+    assert all(lr(e) > lr(e + 1) for e in range(10, 299))
+
+
+# --- training -----------------------------------------------------------------------------
+
+
+def test_tiny_model_learns_separable_data(tmp_path: Path) -> None:
+    recipe = tiny_recipe(epochs=6, milestones=[], augment="none")
+    _, _, rows = fit("resnet8", "ce", recipe, tmp_path)
+    assert rows[-1]["train_acc"] >= 0.95 and rows[-1]["test_acc"] >= 0.95
+    assert rows[-1]["loss"] < rows[0]["loss"]
+
+
+def test_same_seed_gives_identical_weights_and_other_seed_does_not(tmp_path: Path) -> None:
+    a, _, rows_a = fit("resnet8", "ls", tiny_recipe(epochs=2), tmp_path / "a", seed=3)
+    b, _, rows_b = fit("resnet8", "ls", tiny_recipe(epochs=2), tmp_path / "b", seed=3)
+    c, _, _ = fit("resnet8", "ls", tiny_recipe(epochs=2), tmp_path / "c", seed=4)
+    assert_same_state(a, b)
+    assert [r["loss"] for r in rows_a] == [r["loss"] for r in rows_b]
+    assert not torch.equal(a.head.weight, c.head.weight)
+
+
+class Killed(Exception):
+    pass
+
+
+def kill_after(epochs: int):
+    def log(line: str) -> None:
+        if line.startswith(f"epoch {epochs}/"):
+            raise Killed
+
+    return log
+
+
+RESUME_CASES = [
+    ("resnet8", "vib", tiny_recipe()),
+    ("cct_tiny", "ls", tiny_recipe(optimizer="adamw", lr=2e-3, warmup_epochs=1, augment="resized_crop_flip")),
+]
+
+
+@pytest.mark.parametrize(("model_name", "objective_name", "recipe"), RESUME_CASES)
+def test_resume_after_kill_is_bit_identical(tmp_path: Path, model_name: str, objective_name: str, recipe: Recipe) -> None:
+    full, full_objective, full_rows = fit(model_name, objective_name, recipe, tmp_path / "full")
+    with pytest.raises(Killed):
+        fit(model_name, objective_name, recipe, tmp_path / "resumed", log=kill_after(1))
+    lines: list[str] = []
+    resumed, resumed_objective, resumed_rows = fit(model_name, objective_name, recipe, tmp_path / "resumed", log=lines.append)
+    assert lines[0].startswith("resuming") and len(lines) == 1 + recipe.total_epochs - 1
+    assert_same_state(full, resumed)
+    assert_same_state(full_objective, resumed_objective)
+    drop_time = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
+    assert drop_time(full_rows) == drop_time(resumed_rows)
+
+
+class CrashingObjective(Objective):
+    """An objective that raises on its ``crash_at``-th call: a kill in the middle of an epoch."""
+
+    def __init__(self, crash_at: int) -> None:
+        super().__init__("ce", 0.0, CLASSES)
+        self.calls, self.crash_at = 0, crash_at
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        if self.calls == self.crash_at:
+            raise Killed
+        return super().forward(logits, target)
+
+
+def test_resume_after_mid_epoch_kill_is_bit_identical(tmp_path: Path) -> None:
+    recipe = tiny_recipe()
+    full, _, _ = fit("resnet8", "ce", recipe, tmp_path / "full")
+    seed_everything(0)
+    model = build_model("resnet8", CLASSES, 1, SIZE)
+    with pytest.raises(Killed):  # 3 batches per epoch: call 5 is inside epoch 2
+        train(model, CrashingObjective(5), synthetic_data(), recipe, 0, tmp_path / "resumed", log=lambda s: None, device="cpu")
+    resumed, _, rows = fit("resnet8", "ce", recipe, tmp_path / "resumed")
+    assert [r["epoch"] for r in rows] == [1, 2, 3]
+    assert_same_state(full, resumed)
+
+
+def test_outputs_on_disk(tmp_path: Path) -> None:
+    model, _, rows = fit("resnet8", "cp", tiny_recipe(epochs=2), tmp_path)
+    with open(tmp_path / "metrics.csv", newline="") as f:
+        table = list(csv.DictReader(f))
+    assert tuple(table[0].keys()) == METRIC_COLUMNS
+    assert [int(r["epoch"]) for r in table] == [1, 2]
+    assert float(table[1]["test_acc"]) == pytest.approx(rows[1]["test_acc"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "metrics.csv"]
+    checkpoint = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert checkpoint["epoch"] == 2 and len(checkpoint["metrics"]) == 2
+    assert set(checkpoint) >= {"model", "objective", "optimizer", "rng", "recipe", "seed"}
+    # A finished run resumes at its end: nothing is retrained.
+    again, _, rows_again = fit("resnet8", "cp", tiny_recipe(epochs=2), tmp_path)
+    assert rows_again == rows
+    assert_same_state(model, again)
+    with pytest.raises(ValueError, match="another seed or recipe"):
+        fit("resnet8", "cp", tiny_recipe(epochs=2), tmp_path, seed=9)
+
+
+def test_vib_classifier_is_trained(tmp_path: Path) -> None:
+    before = Objective("vib", 0.1, CLASSES).vib.classifier_logits.detach().clone()
+    _, objective, _ = fit("resnet8", "vib", tiny_recipe(epochs=1), tmp_path)
+    assert not torch.allclose(objective.vib.classifier_logits.detach(), before)
+
+
+def test_predict_proba_and_features(tmp_path: Path) -> None:
+    data = synthetic_data()
+    seed_everything(0)
+    model = build_model("resnet8", CLASSES, 1, SIZE)
+    model.train()
+    probs = predict_proba(model, data["test_x"], data["mean"], data["std"], batch_size=10)
+    feats = penultimate_features(model, data["test_x"], data["mean"], data["std"], batch_size=10)
+    assert model.training  # the mode is restored
+    assert probs.dtype == torch.float64 and probs.shape == (48, CLASSES)
+    torch.testing.assert_close(probs.sum(1), torch.ones(48, dtype=torch.float64))
+    assert feats.dtype == torch.float32 and feats.shape == (48, model.feature_dim)
+    model.eval()
+    with torch.no_grad():
+        x = (data["test_x"].float() / 255 - 0.5) / 0.25
+        expected = torch.softmax(model(x).double(), dim=1)
+        torch.testing.assert_close(feats, model.features(x))
+    torch.testing.assert_close(probs, expected)
