@@ -50,7 +50,6 @@ import functools
 import gzip
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +57,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from lsib.atomic import save_torch, write_bytes
 from lsib.fetch import DataSourceError, md5sum, obtain
 
 #: Names accepted by :func:`prepare`.
@@ -160,7 +160,7 @@ def prepare(
         "std": std,
     }
     validate(data, out_path)
-    _atomic_save(data, out_path)
+    save_torch(data, out_path)
     return data
 
 
@@ -314,7 +314,7 @@ def stage_fashion_mnist(local_dir: str | os.PathLike[str], raw_dir: Path) -> Pat
                     f"{raw_got} (upstream {stem} is {raw_want}): not the Fashion-MNIST file"
                 )
         obtain(raw_folder / filename, config_key="fashion_mnist", md5=got, local_path=str(src))
-        _atomic_write(raw_folder / stem, lambda tmp, data=content: tmp.write_bytes(data))
+        write_bytes(raw_folder / stem, content)
     return raw_folder
 
 
@@ -431,19 +431,3 @@ def _describe(v: Any) -> str:
         return f"{v.dtype} tensor of shape {tuple(v.shape)}"
     return type(v).__name__
 
-
-def _atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _atomic_save(data: dict[str, Any], path: Path) -> None:
-    _atomic_write(path, lambda tmp: torch.save(data, tmp))

@@ -80,3 +80,18 @@ def box_mass(maps: np.ndarray, boxes: np.ndarray | torch.Tensor) -> np.ndarray:
     total = maps.sum(axis=(1, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, inside / total, np.nan)
+
+
+def choose_images(num_images: int, count: int | None, seed: int, offset: int = 0) -> np.ndarray:
+    """``count`` distinct random indices into ``num_images`` images (all of them when None), seeded.
+
+    ``offset`` draws an independent selection from the same seed (Fig. 7 and Fig. 8 each
+    get their own random images, as in the paper).
+    """
+    count = num_images if count is None else min(count, num_images)
+    return np.random.default_rng([seed, offset]).choice(num_images, size=count, replace=False)
+
+
+def model_label(objective: str, coef: float) -> str:
+    """Legend name of an E4 model: ``CE`` or ``LS ε=<coef>``."""
+    return "CE" if objective == "ce" else f"LS ε={coef:g}"

@@ -22,7 +22,6 @@ import io
 import math
 import os
 import random
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from lsib.atomic import write_bytes
 from lsib.augment import AUGMENTATIONS, augment
 
 OPTIMIZERS = ("sgd", "adamw")
@@ -170,24 +170,10 @@ def make_optimizer(model: nn.Module, objective: nn.Module, recipe: Recipe) -> to
     return torch.optim.AdamW(groups, lr=recipe.lr)
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to a temporary file beside ``path``, fsync it, then ``os.replace`` it over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     buffer = io.BytesIO()
     torch.save(state, buffer)
-    _atomic_write(path, buffer.getvalue())
+    write_bytes(path, buffer.getvalue())
 
 
 def _write_metrics(path: Path, rows: list[dict[str, float]]) -> None:
@@ -195,7 +181,7 @@ def _write_metrics(path: Path, rows: list[dict[str, float]]) -> None:
     writer = csv.DictWriter(text, fieldnames=METRIC_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    _atomic_write(path, text.getvalue().encode())
+    write_bytes(path, text.getvalue().encode())
 
 
 def _rng_states(generator: torch.Generator) -> dict[str, Any]:

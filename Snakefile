@@ -1,0 +1,31 @@
+# lsib — "Label Smoothing is a Pragmatic Information Bottleneck" as one workflow.
+#   snakemake --cores 8                                   # the paper (config.yaml)
+#   snakemake --cores 2 --configfile presets/quick.yaml   # CPU-minutes version, offline data
+# Stages: data (data.smk) → training (train.smk) → exact information / probes / saliency
+# (e1.smk, e3.smk, e4.smk) → figures; E2 and F1 need no training (e2.smk, f1.smk).
+
+from snakemake.utils import min_version, validate
+
+min_version("8.20")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/f1.smk"
+include: "workflow/rules/e2.smk"
+include: "workflow/rules/e1.smk"
+include: "workflow/rules/e3.smk"
+include: "workflow/rules/e4.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

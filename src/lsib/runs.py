@@ -1,0 +1,41 @@
+"""Saving and loading trained runs: the final weights plus what is needed to rebuild the model."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import torch
+from torch import nn
+
+from lsib.atomic import save_torch
+from lsib.models import build_model
+
+
+def architecture(model_name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Constructor arguments of :func:`lsib.models.build_model` for a prepared data set."""
+    _, channels, height, _ = data["train_x"].shape
+    return {"name": model_name, "num_classes": len(data["classes"]), "in_channels": channels, "image_size": height}
+
+
+def save_trained(path: str | os.PathLike[str], model: nn.Module, arch: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Write ``{arch, meta, state_dict}`` atomically (weights moved to the CPU)."""
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    save_torch({"arch": arch, "meta": meta, "state_dict": state}, path)
+
+
+def load_trained(path: str | os.PathLike[str], device: torch.device | str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the model saved by :func:`save_trained`, in eval mode on ``device``; also return its meta."""
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    model = build_model(**saved["arch"])
+    model.load_state_dict(saved["state_dict"])
+    return model.to(device).eval(), saved["meta"]
+
+
+def resolve_device(choice: str) -> torch.device:
+    """``auto`` → CUDA when available, else CPU; ``cuda`` fails clearly without a GPU."""
+    if choice == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("config 'device: cuda' but no CUDA device is visible to this job")
+    return torch.device(choice)

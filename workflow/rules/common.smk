@@ -1,0 +1,63 @@
+# Shared definitions: the run plan (lsib.plan), wildcard constraints, resources, targets.
+import lsib.plan as plan
+
+try:
+    plan.check(config)
+except plan.ConfigError as err:
+    raise WorkflowError(f"invalid configuration: {err}") from None
+
+RUNS = plan.all_runs(config)
+RES = config["resources"]
+CONFIGURED_DATASETS = sorted(config["datasets"])
+
+
+wildcard_constraints:
+    dataset="[A-Za-z0-9_]+",
+    model="|".join(["resnet8", "resnet20", "resnet56", "cct_7_7x2", "cct_tiny"]),
+    objective="ce|ls|cp|vib",
+    coef="[0-9.e+-]+",
+    seed=r"\d+",
+
+
+RUN_DIR = "results/runs/{dataset}/{model}/{objective}-{coef}/seed{seed}"
+RUN_LOG = "results/logs/{stage}/{dataset}/{model}/{objective}-{coef}/seed{seed}.log"
+
+
+def run_log(stage):
+    """Log path of a per-run job of ``stage``."""
+    return RUN_LOG.replace("{stage}", stage)
+
+
+def run_files(runs, name):
+    """``name`` inside each run's directory."""
+    return [f"results/runs/{run.path}/{name}" for run in runs]
+
+
+def figure(path):
+    """Both formats of a figure."""
+    return [f"{path}.pdf", f"{path}.png"]
+
+
+def job_resources(kind, gpu=False):
+    """Threads are set per rule; this gives runtime, memory and (training, inference) one GPU."""
+    res = {"runtime": RES[kind]["runtime"], "mem_mb": RES[kind]["mem_mb"]}
+    if gpu:
+        res["gpu"] = 1
+    return res
+
+
+def all_targets():
+    """The final outputs of every enabled experiment."""
+    targets = []
+    if config["f1"]["enabled"]:
+        targets += figure("results/f1/fig1_theory")
+    if config["e2"]["enabled"]:
+        targets += ["results/e2/ib_solutions.csv", "results/e2/ls_path.csv", *figure("results/e2/fig4_ib_vs_ls")]
+    for dataset in sorted({run.dataset for run in plan.e1_runs(config)}):
+        targets += [f"results/e1/{dataset}/information.csv", *figure(f"results/e1/{dataset}/fig3_information_plane")]
+    if config["e3"]["enabled"]:
+        targets += ["results/e3/probes.csv", *figure("results/e3/fig6_probes")]
+    if config["e4"]["enabled"]:
+        targets += ["results/e4/accuracy.csv", "results/e4/box_mass.csv"]
+        targets += figure("results/e4/fig7_gradcam") + figure("results/e4/fig8_gradcam_grid") + figure("results/e4/fig_box_mass")
+    return targets

@@ -1,0 +1,58 @@
+# E1 (Fig. 3): exact Î(X;Z), Î(Z;Y) of every trained run on its training set (SPEC §2),
+# gathered per data set next to the LS-optimum path (SPEC §4).
+
+
+rule run_information:
+    input:
+        outputs=f"{RUN_DIR}/outputs.pt",
+        data="results/data/{dataset}.pt",
+    output:
+        f"{RUN_DIR}/information.csv",
+    log:
+        run_log("information"),
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/run_information.py"
+
+
+rule e1_ls_path:
+    input:
+        data="results/data/{dataset}.pt",
+    output:
+        "results/e1/{dataset}/ls_path.csv",
+    params:
+        eps=config["e1"]["ls_path_eps"],
+    log:
+        "results/logs/e1/{dataset}/ls_path.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/e1_ls_path.py"
+
+
+rule e1_table:
+    input:
+        lambda wc: run_files([r for r in plan.e1_runs(config) if r.dataset == wc.dataset], "information.csv"),
+    output:
+        "results/e1/{dataset}/information.csv",
+    log:
+        "results/logs/e1/{dataset}/table.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/concat_tables.py"
+
+
+rule e1_figure:
+    input:
+        runs="results/e1/{dataset}/information.csv",
+        path="results/e1/{dataset}/ls_path.csv",
+    output:
+        figure("results/e1/{dataset}/fig3_information_plane"),
+    log:
+        "results/logs/e1/{dataset}/fig3.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/plot_fig3.py"

@@ -1,0 +1,51 @@
+# E2 (Fig. 4): the IB Lagrangian on CIFAR-10H's soft labels against the exact LS-optimum curve.
+
+
+rule e2_ls_path:
+    input:
+        counts="results/data/cifar10h-counts.npy",
+    output:
+        path="results/e2/ls_path.csv",
+        reference="results/e2/reference.csv",
+    params:
+        eps=config["e2"]["ls_eps"],
+    log:
+        "results/logs/e2/ls_path.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/e2_ls_path.py"
+
+
+rule e2_ib_solutions:
+    input:
+        counts="results/data/cifar10h-counts.npy",
+    output:
+        "results/e2/ib_solutions.csv",
+    params:
+        betas=config["e2"]["betas"],
+        solver=config["e2"]["solver"],
+    log:
+        "results/logs/e2/ib_solutions.log",
+    benchmark:
+        "results/benchmarks/e2/ib_solutions.tsv"
+    threads: RES["solver"]["threads"]
+    resources:
+        **job_resources("solver"),
+    script:
+        "../scripts/e2_ib_solutions.py"
+
+
+rule e2_figure:
+    input:
+        path="results/e2/ls_path.csv",
+        ib="results/e2/ib_solutions.csv",
+        reference="results/e2/reference.csv",
+    output:
+        figure("results/e2/fig4_ib_vs_ls"),
+    log:
+        "results/logs/e2/fig4.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/plot_fig4.py"

@@ -1,0 +1,66 @@
+# E3 (Fig. 6): how much a model trained on the occluded images still knows about the
+# nuisance digit — probes fitted on its penultimate activations.
+
+
+rule penultimate_features:
+    input:
+        model=f"{RUN_DIR}/model.pt",
+        data="results/data/{dataset}.pt",
+    output:
+        f"{RUN_DIR}/features.pt",
+    params:
+        device=config["device"],
+    wildcard_constraints:
+        dataset="occluded",
+    log:
+        run_log("features"),
+    threads: RES["inference"]["threads"]
+    resources:
+        **job_resources("inference", gpu=True),
+    script:
+        "../scripts/penultimate_features.py"
+
+
+rule probes:
+    input:
+        features=f"{RUN_DIR}/features.pt",
+        metrics=f"{RUN_DIR}/metrics.csv",
+    output:
+        f"{RUN_DIR}/probes.csv",
+    params:
+        probes=config["e3"]["probes"],
+    wildcard_constraints:
+        dataset="occluded",
+    log:
+        run_log("probes"),
+    threads: RES["solver"]["threads"]
+    resources:
+        **job_resources("solver"),
+    script:
+        "../scripts/probes.py"
+
+
+rule e3_table:
+    input:
+        run_files(plan.e3_runs(config), "probes.csv"),
+    output:
+        "results/e3/probes.csv",
+    log:
+        "results/logs/e3/table.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/concat_tables.py"
+
+
+rule e3_figure:
+    input:
+        "results/e3/probes.csv",
+    output:
+        figure("results/e3/fig6_probes"),
+    log:
+        "results/logs/e3/fig6.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/plot_fig6.py"

@@ -1,0 +1,84 @@
+# E4 (Figs. 7–8): Grad-CAM of CE and LS models on Cluttered MNIST, and the share of saliency
+# that falls on the original digit (a number where the paper shows pictures).
+
+E4_RUNS = plan.e4_runs(config)
+E4_FIRST_SEED = [run for run in E4_RUNS if run.seed == config["e4"]["seeds"][0]]
+
+
+rule gradcam:
+    input:
+        model=f"{RUN_DIR}/model.pt",
+        data="results/data/{dataset}.pt",
+    output:
+        f"{RUN_DIR}/gradcam.npz",
+    params:
+        n_examples=config["e4"]["n_examples"],
+        n_grid=config["e4"]["n_grid"],
+        n_mass=config["e4"]["n_mass"],
+        image_seed=config["e4"]["image_seed"],
+        device=config["device"],
+    wildcard_constraints:
+        dataset="cluttered",
+    log:
+        run_log("gradcam"),
+    threads: RES["inference"]["threads"]
+    resources:
+        **job_resources("inference", gpu=True),
+    script:
+        "../scripts/gradcam.py"
+
+
+rule e4_tables:
+    input:
+        gradcam=run_files(E4_RUNS, "gradcam.npz"),
+        metrics=run_files(E4_RUNS, "metrics.csv"),
+    output:
+        accuracy="results/e4/accuracy.csv",
+        mass="results/e4/box_mass.csv",
+    log:
+        "results/logs/e4/tables.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/e4_tables.py"
+
+
+rule e4_fig7:
+    input:
+        data="results/data/cluttered.pt",
+        gradcam=run_files(E4_FIRST_SEED, "gradcam.npz"),
+    output:
+        figure("results/e4/fig7_gradcam"),
+    log:
+        "results/logs/e4/fig7.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/plot_fig7.py"
+
+
+rule e4_fig8:
+    input:
+        data="results/data/cluttered.pt",
+        gradcam=run_files(E4_RUNS, "gradcam.npz"),
+    output:
+        figure("results/e4/fig8_gradcam_grid"),
+    log:
+        "results/logs/e4/fig8.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/plot_fig8.py"
+
+
+rule e4_box_mass_figure:
+    input:
+        "results/e4/box_mass.csv",
+    output:
+        figure("results/e4/fig_box_mass"),
+    log:
+        "results/logs/e4/box_mass.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/plot_box_mass.py"

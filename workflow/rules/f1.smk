@@ -1,0 +1,14 @@
+# F1 (Fig. 1): the theory schematic, from closed forms only (SPEC §4).
+
+
+rule f1_figure:
+    output:
+        figure("results/f1/fig1_theory"),
+    params:
+        num_classes=config["f1"]["num_classes"],
+    log:
+        "results/logs/f1/fig1.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/plot_fig1.py"

@@ -1,0 +1,41 @@
+# Training (one GPU job per data set, model, objective, coefficient and seed) and the
+# dump of the trained model's outputs on every training and test example.
+
+
+rule train:
+    input:
+        data="results/data/{dataset}.pt",
+    output:
+        model=f"{RUN_DIR}/model.pt",
+        metrics=f"{RUN_DIR}/metrics.csv",
+    params:
+        recipe=lambda wc: plan.recipe_of(config, wc.dataset, wc.model),
+        device=config["device"],
+    log:
+        run_log("train"),
+    benchmark:
+        "results/benchmarks/train/{dataset}/{model}/{objective}-{coef}/seed{seed}.tsv"
+    threads: RES["train"]["threads"]
+    resources:
+        **job_resources("train", gpu=True),
+    script:
+        "../scripts/train.py"
+
+
+rule dump_outputs:
+    input:
+        model=f"{RUN_DIR}/model.pt",
+        data="results/data/{dataset}.pt",
+    output:
+        f"{RUN_DIR}/outputs.pt",
+    params:
+        device=config["device"],
+    log:
+        run_log("outputs"),
+    benchmark:
+        "results/benchmarks/outputs/{dataset}/{model}/{objective}-{coef}/seed{seed}.tsv"
+    threads: RES["inference"]["threads"]
+    resources:
+        **job_resources("inference", gpu=True),
+    script:
+        "../scripts/dump_outputs.py"

@@ -1,0 +1,28 @@
+"""Dump p(z|x) of a trained run on every training and test example (eval mode, no augmentation)."""
+
+import torch
+
+from lsib import datasets
+from lsib.atomic import save_torch
+from lsib.joblog import job_log
+from lsib.runs import load_trained, resolve_device
+from lsib.trainer import predict_proba
+
+
+def main(smk) -> None:
+    with job_log(smk.log[0]) as log:
+        torch.set_num_threads(smk.threads)
+        device = resolve_device(smk.params.device)
+        data = datasets.load(smk.input.data)
+        model, meta = load_trained(smk.input.model, device)
+        outputs = {
+            split: predict_proba(model, data[f"{split}_x"], data["mean"], data["std"], device=device)
+            for split in ("train", "test")
+        }
+        for split, proba in outputs.items():
+            acc = (proba.argmax(1) == data[f"{split}_y"]).double().mean().item()
+            log(f"{split}: {tuple(proba.shape)} probabilities, accuracy {acc:.4f}")
+        save_torch({"train_proba": outputs["train"], "test_proba": outputs["test"], "meta": meta}, smk.output[0])
+
+
+main(snakemake)  # noqa: F821

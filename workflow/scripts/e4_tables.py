@@ -1,0 +1,31 @@
+"""E4 tables: test accuracy per model and seed, and the Grad-CAM mass inside the original digit's box."""
+
+import numpy as np
+import pandas as pd
+
+from lsib.atomic import save_csv
+from lsib.joblog import job_log
+from lsib.saliency import model_label
+
+
+def main(smk) -> None:
+    with job_log(smk.log[0]) as log:
+        accuracy, mass = [], []
+        for gradcam_path, metrics_path in zip(smk.input.gradcam, smk.input.metrics, strict=True):
+            g = np.load(gradcam_path)
+            objective, coef, seed = str(g["objective"]), float(g["coef"]), int(g["seed"])
+            label = model_label(objective, coef)
+            final = pd.read_csv(metrics_path).iloc[-1]
+            accuracy.append({"model": label, "objective": objective, "coef": coef, "seed": seed,
+                             "train_acc": final["train_acc"], "test_acc": final["test_acc"]})
+            mass.append(pd.DataFrame({"model": label, "seed": seed, "class": g["mass_label"], "image": g["mass_index"],
+                                      "predicted": g["mass_predicted"], "mass": g["mass"],
+                                      "box_area_share": g["box_area_share"]}))
+        accuracy, mass = pd.DataFrame(accuracy), pd.concat(mass, ignore_index=True)
+        for model, group in mass.groupby("model"):
+            log(f"{model}: box mass {group['mass'].mean():.3f} ± {group['mass'].std():.3f} over {len(group)} maps")
+        save_csv(accuracy, smk.output.accuracy)
+        save_csv(mass, smk.output.mass)
+
+
+main(snakemake)  # noqa: F821

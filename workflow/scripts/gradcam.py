@@ -1,0 +1,41 @@
+"""E4: Grad-CAM maps (last residual stage, target = predicted class) of one model on Cluttered MNIST test images."""
+
+import numpy as np
+import torch
+
+from lsib import datasets
+from lsib.atomic import save_npz
+from lsib.joblog import job_log
+from lsib.runs import load_trained, resolve_device
+from lsib.saliency import box_mass, choose_images, gradcam_maps
+from lsib.trainer import normalize
+
+
+def main(smk) -> None:
+    with job_log(smk.log[0]) as log:
+        torch.set_num_threads(smk.threads)
+        p, wc = smk.params, smk.wildcards
+        device = resolve_device(p.device)
+        data = datasets.load(smk.input.data)
+        model, _ = load_trained(smk.input.model, device)
+        images, labels, boxes = data["test_x"], data["test_y"], data["test_box"]
+        mean, std = torch.tensor(data["mean"]), torch.tensor(data["std"])
+        out = {"objective": np.array(wc.objective), "coef": np.array(float(wc.coef)), "seed": np.array(int(wc.seed))}
+        for offset, (part, count) in enumerate((("examples", p.n_examples), ("grid", p.n_grid), ("mass", p.n_mass))):
+            index = choose_images(len(labels), count, p.image_seed, offset)
+            x = normalize(images[index].float().div(255), mean, std)
+            result = gradcam_maps(model, x.to(device), model.last_stage)
+            out[f"{part}_index"], out[f"{part}_predicted"] = index, result.predicted
+            if part == "mass":
+                out["mass"] = box_mass(result.maps, boxes[index])
+                out["mass_label"] = labels[index].numpy()
+                box = boxes[index].numpy()
+                out["box_area_share"] = box[:, 2] * box[:, 3] / float(images.shape[-2] * images.shape[-1])
+                log(f"mass: {len(index)} images, mean share in the original digit's box {np.nanmean(out['mass']):.3f}")
+            else:
+                out[f"{part}_maps"] = result.maps
+                log(f"{part}: {len(index)} maps")
+        save_npz(smk.output[0], **out)
+
+
+main(snakemake)  # noqa: F821

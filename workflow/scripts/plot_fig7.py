@@ -1,0 +1,24 @@
+"""Fig. 7 (E4): a few random test images with the CE and LS models' Grad-CAM maps (first seed)."""
+
+import numpy as np
+
+from lsib import datasets, plots
+from lsib.joblog import job_log
+from lsib.saliency import model_label
+
+
+def main(smk) -> None:
+    with job_log(smk.log[0]) as log:
+        data = datasets.load(smk.input.data)
+        maps, index = {}, None
+        for path in smk.input.gradcam:
+            g = np.load(path)
+            maps[model_label(str(g["objective"]), float(g["coef"]))] = g["examples_maps"]
+            index = g["examples_index"]
+        plots.set_style()
+        fig = plots.plot_gradcam_examples(data["test_x"][index].numpy(), maps, boxes=data["test_box"][index].numpy())
+        plots.save_figure(fig, smk.output)
+        log(f"images {index.tolist()}, models {list(maps)}: wrote {', '.join(smk.output)}")
+
+
+main(snakemake)  # noqa: F821

@@ -1,0 +1,24 @@
+"""Fig. 8 (E4): Grad-CAM maps of random test images for every model and seed."""
+
+import numpy as np
+
+from lsib import datasets, plots
+from lsib.joblog import job_log
+from lsib.saliency import model_label
+
+
+def main(smk) -> None:
+    with job_log(smk.log[0]) as log:
+        data = datasets.load(smk.input.data)
+        maps, index = {}, None
+        for path in smk.input.gradcam:  # ordered by model, then seed
+            g = np.load(path)
+            maps.setdefault(model_label(str(g["objective"]), float(g["coef"])), []).append(g["grid_maps"])
+            index = g["grid_index"]
+        plots.set_style()
+        fig = plots.plot_gradcam_grid(data["test_x"][index].numpy(), maps)
+        plots.save_figure(fig, smk.output)
+        log(f"{len(index)} images × {sum(map(len, maps.values()))} model-seeds: wrote {', '.join(smk.output)}")
+
+
+main(snakemake)  # noqa: F821

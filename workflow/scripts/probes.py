@@ -1,0 +1,29 @@
+"""E3: fit linear and MLP probes that predict the nuisance digit from penultimate activations."""
+
+import pandas as pd
+import torch
+
+from lsib.atomic import save_csv
+from lsib.joblog import job_log
+from lsib.probes import chance_level, linear_probe, mlp_probe
+
+
+def main(smk) -> None:
+    with job_log(smk.log[0]) as log:
+        torch.set_num_threads(smk.threads)
+        wc = smk.wildcards
+        f = torch.load(smk.input.features, weights_only=True)
+        train = (f["train_features"].numpy(), f["train_nuisance_y"].numpy())
+        test = (f["test_features"].numpy(), f["test_nuisance_y"].numpy())
+        base_test_acc = float(pd.read_csv(smk.input.metrics)["test_acc"].iloc[-1])
+        chance = chance_level(train[1], test[1])
+        seed, settings = int(wc.seed), smk.params.probes
+        rows = []
+        for name, probe in (("linear", linear_probe), ("mlp", mlp_probe)):
+            acc = probe(*train, *test, seed=seed, **settings[name])
+            log(f"{name} probe: nuisance-digit test accuracy {acc:.4f} (chance {chance:.4f})")
+            rows.append({"eps": float(wc.coef), "seed": seed, "base_test_acc": base_test_acc, "probe": name, "probe_acc": acc, "chance": chance})
+        save_csv(pd.DataFrame(rows), smk.output[0])
+
+
+main(snakemake)  # noqa: F821

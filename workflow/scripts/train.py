@@ -1,0 +1,36 @@
+"""Train one run (SPEC §6 recipe, §3 objective); resumes from checkpoint.pt after a restart."""
+
+from pathlib import Path
+
+import torch
+
+from lsib import datasets
+from lsib.joblog import job_log
+from lsib.losses import Objective
+from lsib.models import build_model
+from lsib.runs import architecture, resolve_device, save_trained
+from lsib.trainer import CHECKPOINT, Recipe, seed_everything, train
+
+
+def main(smk) -> None:
+    with job_log(smk.log[0]) as log:
+        torch.set_num_threads(smk.threads)
+        wc = smk.wildcards
+        seed, coef = int(wc.seed), float(wc.coef)
+        data = datasets.load(smk.input.data)
+        recipe = Recipe.from_dict(smk.params.recipe)
+        device = resolve_device(smk.params.device)
+        arch = architecture(wc.model, data)
+        log(f"{wc.dataset}: {len(data['train_y'])} train / {len(data['test_y'])} test; {arch}; device {device}")
+        log(f"objective {wc.objective}({coef}), seed {seed}, recipe {recipe.to_dict()}")
+        seed_everything(seed)
+        model = build_model(**arch)
+        objective = Objective(wc.objective, coef, arch["num_classes"])
+        run_dir = Path(smk.output.model).parent
+        rows = train(model, objective, data, recipe, seed, run_dir, log, device)
+        meta = {"objective": wc.objective, "coef": coef, "seed": seed, "recipe": recipe.to_dict(), "final": rows[-1]}
+        save_trained(smk.output.model, model, arch, meta)
+        (run_dir / CHECKPOINT).unlink(missing_ok=True)  # the run is complete; model.pt supersedes it
+
+
+main(snakemake)  # noqa: F821
