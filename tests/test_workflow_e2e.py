@@ -1,0 +1,137 @@
+"""End to end: the quick preset through Snakemake in a temporary directory (slow; run in CI).
+
+One session fixture runs the whole quick graph once; each test checks one experiment's
+acceptance numbers (SPEC §5) on the tables it wrote, and that every figure exists.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from lsib.theory import ls_curve_at
+from workflow_helpers import FASHION_MNIST, SHARED, copy_workflow, snakemake
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not FASHION_MNIST.is_dir(), reason="needs Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist)"),
+    pytest.mark.skipif(not (SHARED / "data" / "cifar10h-counts.npy").is_file(), reason="needs ../shared/data/cifar10h-counts.npy"),
+]
+
+FIGURES = [
+    "results/f1/fig1_theory", "results/e2/fig4_ib_vs_ls", "results/e1/fashion_mnist/fig3_information_plane",
+    "results/e3/fig6_probes", "results/e4/fig7_gradcam", "results/e4/fig8_gradcam_grid", "results/e4/fig_box_mass",
+]
+
+
+@pytest.fixture(scope="session")
+def quick(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A temporary copy of the workflow after `snakemake --cores 2` on the quick preset."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("quick"))
+    started = time.perf_counter()
+    result = snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-5000:]
+    print(f"\nquick preset: {time.perf_counter() - started:.0f} s")
+    return workdir
+
+
+def test_every_figure_and_table_is_written_atomically(quick: Path) -> None:
+    for stem in FIGURES:
+        assert (quick / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (quick / f"{stem}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in (quick / "results").rglob("*") if ".part" in p.name]
+    assert snakemake(quick, "-n", "--quiet").stdout.strip() in ("", "Nothing to be done.")
+
+
+def test_every_job_logged_its_progress(quick: Path) -> None:
+    logs = list((quick / "results/logs").rglob("*.log"))
+    assert len(logs) >= 30
+    for log in logs:
+        assert log.read_text().rstrip().endswith("done"), log
+    assert list((quick / "results/benchmarks/train").rglob("*.tsv"))
+
+
+def test_e2_ib_solutions_lie_above_the_ls_curve(quick: Path) -> None:
+    """Issue acceptance: span ≤ 0.5 … ≥ 2.25 nats; ≥ 0.02 nats above LS (≥ 0.12 near Î(X;Z) = 2.3)."""
+    reference = pd.read_csv(quick / "results/e2/reference.csv").set_index("quantity")["value"]
+    assert reference["h_y"] == pytest.approx(2.30221, abs=5e-5)
+    assert reference["i_xy"] == pytest.approx(2.14775, abs=5e-5)
+    assert reference["argmax_i_zy"] == pytest.approx(2.05307, abs=5e-5)
+    ls = pd.read_csv(quick / "results/e2/ls_path.csv")
+    ib = pd.read_csv(quick / "results/e2/ib_solutions.csv")
+    assert len(ib) >= 12
+    assert ib["i_xz"].min() <= 0.5 and ib["i_xz"].max() >= 2.25
+    assert (ib["i_zy"] <= np.minimum(ib["i_xz"], reference["i_xy"]) + 1e-9).all()  # DPI
+    margin = ib["i_zy"] - ls_curve_at(ib["i_xz"].to_numpy(), ls["i_xz"].to_numpy(), ls["i_zy"].to_numpy())
+    assert (margin[ib["i_xz"] >= 0.5] >= 0.02).all()
+    assert (margin[ib["i_xz"] >= 2.25] >= 0.12).all()
+    assert "solved in" in (quick / "results/logs/e2/ib_solutions.log").read_text()
+
+
+def test_e1_runs_sit_at_their_ls_optimum(quick: Path) -> None:
+    """Issue acceptance: CE within 0.05 nats of (Ĥ(Y), Ĥ(Y)); LS within 0.1 of its optimum; Î(X;Z) falls with ε."""
+    runs = pd.read_csv(quick / "results/e1/fashion_mnist/information.csv").sort_values("coef")
+    assert set(runs["objective"]) == {"ce", "ls"}
+    ce = runs[runs["objective"] == "ce"].iloc[0]
+    assert np.hypot(ce["i_xz"] - ce["h_y"], ce["i_zy"] - ce["h_y"]) <= 0.05
+    assert (runs["ls_distance"] <= 0.1).all()
+    assert np.all(np.diff(runs["i_xz"].to_numpy()) < 0)
+    assert (runs["i_zy"] <= runs["i_xz"] + 1e-9).all()
+
+
+def test_e3_probe_forgets_the_nuisance_digit_as_eps_grows(quick: Path) -> None:
+    probes = pd.read_csv(quick / "results/e3/probes.csv")
+    linear = probes[probes["probe"] == "linear"].groupby("eps")["probe_acc"].mean()
+    assert linear.iloc[-1] <= linear.iloc[0] - 0.1
+    assert (probes["probe_acc"] > probes["chance"]).all()
+    assert (probes["base_test_acc"] > 0.6).all()
+
+
+def test_e4_tables(quick: Path) -> None:
+    accuracy = pd.read_csv(quick / "results/e4/accuracy.csv")
+    assert set(accuracy["model"]) == {"CE", "LS ε=0.1"}
+    assert (accuracy["test_acc"] > 0.5).all()
+    mass = pd.read_csv(quick / "results/e4/box_mass.csv")
+    assert set(mass["model"]) == {"CE", "LS ε=0.1"}
+    assert mass["mass"].dropna().between(0, 1).all()
+    assert set(mass["class"]) == set(range(10))
+
+
+def test_killed_training_job_resumes_and_ends_with_the_same_weights(tmp_path: Path) -> None:
+    """Kill a training job mid-run (SIGKILL to its process group), rerun: it resumes from its checkpoint."""
+    tiny = "recipes:\n  quick: {epochs: 6, milestones: [4], batch_size: 50, augment: none}\n"
+    target = "results/runs/fashion_mnist/resnet8/ls-0.1/seed0/model.pt"
+    log = "results/logs/train/fashion_mnist/resnet8/ls-0.1/seed0.log"
+    weights = {}
+    for name in ("uninterrupted", "killed"):
+        workdir = copy_workflow(tmp_path / name)
+        (workdir / "tiny.yaml").write_text(tiny)
+        configs = ("presets/quick.yaml", "offline.yaml", "tiny.yaml")
+        if name == "killed":
+            assert snakemake(workdir, "results/data/fashion_mnist.pt", "--cores", "1", configfiles=configs).returncode == 0
+            cmd = [sys.executable, "-m", "snakemake", target, "--cores", "1", "--configfile", "config.yaml", *configs]
+            proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            deadline = time.time() + 300
+            while "epoch 3/6" not in ((workdir / log).read_text() if (workdir / log).exists() else ""):
+                assert time.time() < deadline and proc.poll() is None
+                time.sleep(0.2)
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            assert not (workdir / target).exists()
+        result = snakemake(workdir, target, "--cores", "1", "--rerun-incomplete", configfiles=configs)
+        assert result.returncode == 0, result.stderr[-3000:]
+        text = (workdir / log).read_text()
+        assert ("resuming from" in text) == (name == "killed")
+        weights[name] = torch.load(workdir / target, weights_only=True)["state_dict"]
+        assert not (workdir / target).with_name("checkpoint.pt").exists()
+    for key, value in weights["uninterrupted"].items():
+        assert torch.equal(value, weights["killed"][key]), key
