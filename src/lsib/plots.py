@@ -383,28 +383,39 @@ def _errorbar(ax: Axes, stats: pd.DataFrame, **style: object) -> ErrorbarContain
                        capsize=2, elinewidth=0.8, capthick=0.8, markersize=4, **style)
 
 
+#: Display names of the data-set sources of :mod:`lsib.datasets`.
+SOURCE_TITLES = {
+    "cifar10": "CIFAR-10",
+    "mnist": "MNIST",
+    "flowers102": "Flowers-102",
+    "fashion_mnist": "Fashion-MNIST",
+    "mnist5k": "MNIST-5k",
+}
+
+
 @_styled
-def plot_probe_accuracy(probes: pd.DataFrame) -> Figure:
+def plot_probe_accuracy(probes: pd.DataFrame, base_name: str = "CIFAR-10", nuisance_name: str = "MNIST") -> Figure:
     """Paper Fig. 6 (SPEC §5 E3): base-task accuracy and MNIST probe accuracy against ε.
 
     ``probes`` columns: eps, seed, base_test_acc (CIFAR-10 test accuracy of the model trained
     with LS ε; repeated on each probe's row), probe ∈ {linear, mlp}, probe_acc (MNIST test
     accuracy of a new probe on the penultimate activations), chance. Lines are means over seeds
     with ± sd error bars (none with one seed); the dotted line is the chance level (its mean).
+    ``base_name`` and ``nuisance_name`` name the two data sets in the legend (see :data:`SOURCE_TITLES`).
     """
     fig = Figure(figsize=(COLUMN_WIDTH, 2.5), layout="constrained")
     ax = fig.add_subplot()
     base = probes.drop_duplicates(["eps", "seed"])
     handles: list[Artist | Container] = [
         _errorbar(ax, _mean_sd(base, "eps", "base_test_acc"), color=PALETTE[0], marker="o",
-                  label="CIFAR-10 test (base model)"),
+                  label=f"{base_name} test (base model)"),
     ]
     for probe, sub in probes.groupby("probe", sort=False):
         name, marker, colour = _PROBES[str(probe)]
         handles.append(_errorbar(ax, _mean_sd(sub, "eps", "probe_acc"), color=colour, marker=marker,
-                                 label=f"MNIST probe ({name})"))
+                                 label=f"{nuisance_name} probe ({name})"))
     handles.append(ax.axhline(float(probes["chance"].mean()), color=_REF_COLOUR, linestyle=":", linewidth=1.0,
-                              label="chance (MNIST)"))
+                              label=f"chance ({nuisance_name})"))
     ax.set_xlabel(r"label smoothing $\varepsilon$")
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1)

@@ -58,6 +58,9 @@ rule e3_figure:
         "results/e3/probes.csv",
     output:
         figure("results/e3/fig6_probes"),
+    params:
+        base=config["datasets"][config["e3"]["base"]]["source"],
+        digits=config["datasets"][config["e3"]["digits"]]["source"],
     log:
         "results/logs/e3/fig6.log",
     resources:

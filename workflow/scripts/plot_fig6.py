@@ -10,7 +10,9 @@ def main(smk) -> None:
     with job_log(smk.log[0]) as log:
         probes = pd.read_csv(smk.input[0])
         plots.set_style()
-        plots.save_figure(plots.plot_probe_accuracy(probes), smk.output)
+        titles = plots.SOURCE_TITLES
+        fig = plots.plot_probe_accuracy(probes, base_name=titles[smk.params.base], nuisance_name=titles[smk.params.digits])
+        plots.save_figure(fig, smk.output)
         log(f"{len(probes)} probe results: wrote {', '.join(smk.output)}")
 
 
