@@ -49,7 +49,7 @@ def test_every_figure_and_table_is_written_atomically(quick: Path) -> None:
         assert (quick / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
         assert (quick / f"{stem}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in (quick / "results").rglob("*") if ".part" in p.name]
-    assert snakemake(quick, "-n", "--quiet").stdout.strip() in ("", "Nothing to be done.")
+    assert "Nothing to be done" in snakemake(quick, "-n").stdout
 
 
 def test_every_job_logged_its_progress(quick: Path) -> None:
