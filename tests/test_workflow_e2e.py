@@ -133,6 +133,7 @@ def test_killed_training_job_resumes_and_ends_with_the_same_weights(tmp_path: Pa
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             assert not (workdir / target).exists()
+            assert snakemake(workdir, "--unlock", configfiles=configs).returncode == 0  # a SIGKILL leaves the lock
         result = snakemake(workdir, target, "--cores", "1", "--rerun-incomplete", configfiles=configs)
         assert result.returncode == 0, result.stderr[-3000:]
         text = (workdir / log).read_text()
