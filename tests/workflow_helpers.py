@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
-WORKFLOW_FILES = ("Snakefile", "config.yaml", "presets", "workflow", "profiles")
+WORKFLOW_FILES = ("Snakefile", "config.yaml", "presets", "workflow", "profiles", "envs", "src")
 
 
 def copy_workflow(dest: Path) -> Path:
@@ -19,7 +19,7 @@ def copy_workflow(dest: Path) -> Path:
     for name in WORKFLOW_FILES:
         src = ROOT / name
         if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         else:
             shutil.copy2(src, dest / name)
     (dest / "offline.yaml").write_text(f"cifar10h:\n  local_path: {SHARED / 'data' / 'cifar10h-counts.npy'}\n")

@@ -1,10 +1,21 @@
 # Shared definitions: the run plan (lsib.plan), wildcard constraints, resources, targets.
+import os
+import sys
+
+# Jobs import lsib from this checkout's src/ (also inside conda envs and on SLURM nodes,
+# which inherit the environment), whether or not it is pip-installed.
+SRC = os.path.join(workflow.basedir, "src")
+sys.path.insert(0, SRC)
+os.environ.update(PYTHONPATH=SRC)
+
 import lsib.plan as plan
 
 try:
     plan.check(config)
 except plan.ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None
+#: Conda environment of every rule (`--sdm conda`), relative to the rule files.
+ENV = "../../envs/lsib.yaml"
 
 RUNS = plan.all_runs(config)
 RES = config["resources"]

@@ -9,6 +9,8 @@ localrules:
 
 
 rule fetch_cifar10h:
+    conda:
+        ENV
     output:
         "results/data/cifar10h-counts.npy",
     params:
@@ -20,6 +22,8 @@ rule fetch_cifar10h:
 
 
 rule prepare_dataset:
+    conda:
+        ENV
     output:
         "results/data/{dataset}.pt",
     params:
@@ -34,6 +38,8 @@ rule prepare_dataset:
 
 
 rule occluded_dataset:
+    conda:
+        ENV
     input:
         base=f"results/data/{config['e3']['base']}.pt",
         digits=f"results/data/{config['e3']['digits']}.pt",
@@ -51,6 +57,8 @@ rule occluded_dataset:
 
 
 rule cluttered_dataset:
+    conda:
+        ENV
     input:
         digits=f"results/data/{config['e4']['digits']}.pt",
     output:

@@ -3,6 +3,8 @@
 
 
 rule run_information:
+    conda:
+        ENV
     input:
         outputs=f"{RUN_DIR}/outputs.pt",
         data="results/data/{dataset}.pt",
@@ -17,6 +19,8 @@ rule run_information:
 
 
 rule e1_ls_path:
+    conda:
+        ENV
     input:
         data="results/data/{dataset}.pt",
     output:
@@ -32,6 +36,8 @@ rule e1_ls_path:
 
 
 rule e1_table:
+    conda:
+        ENV
     input:
         lambda wc: run_files([r for r in plan.e1_runs(config) if r.dataset == wc.dataset], "information.csv"),
     output:
@@ -45,6 +51,8 @@ rule e1_table:
 
 
 rule e1_figure:
+    conda:
+        ENV
     input:
         runs="results/e1/{dataset}/information.csv",
         path="results/e1/{dataset}/ls_path.csv",

@@ -2,6 +2,8 @@
 
 
 rule e2_ls_path:
+    conda:
+        ENV
     input:
         counts="results/data/cifar10h-counts.npy",
     output:
@@ -18,6 +20,8 @@ rule e2_ls_path:
 
 
 rule e2_ib_solutions:
+    conda:
+        ENV
     input:
         counts="results/data/cifar10h-counts.npy",
     output:
@@ -37,6 +41,8 @@ rule e2_ib_solutions:
 
 
 rule e2_figure:
+    conda:
+        ENV
     input:
         path="results/e2/ls_path.csv",
         ib="results/e2/ib_solutions.csv",

@@ -3,6 +3,8 @@
 
 
 rule penultimate_features:
+    conda:
+        ENV
     input:
         model=f"{RUN_DIR}/model.pt",
         data="results/data/{dataset}.pt",
@@ -22,6 +24,8 @@ rule penultimate_features:
 
 
 rule probes:
+    conda:
+        ENV
     input:
         features=f"{RUN_DIR}/features.pt",
         metrics=f"{RUN_DIR}/metrics.csv",
@@ -41,6 +45,8 @@ rule probes:
 
 
 rule e3_table:
+    conda:
+        ENV
     input:
         run_files(plan.e3_runs(config), "probes.csv"),
     output:
@@ -54,6 +60,8 @@ rule e3_table:
 
 
 rule e3_figure:
+    conda:
+        ENV
     input:
         "results/e3/probes.csv",
     output:

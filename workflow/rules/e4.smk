@@ -6,6 +6,8 @@ E4_FIRST_SEED = [run for run in E4_RUNS if run.seed == config["e4"]["seeds"][0]]
 
 
 rule gradcam:
+    conda:
+        ENV
     input:
         model=f"{RUN_DIR}/model.pt",
         data="results/data/{dataset}.pt",
@@ -29,6 +31,8 @@ rule gradcam:
 
 
 rule e4_tables:
+    conda:
+        ENV
     input:
         gradcam=run_files(E4_RUNS, "gradcam.npz"),
         metrics=run_files(E4_RUNS, "metrics.csv"),
@@ -44,6 +48,8 @@ rule e4_tables:
 
 
 rule e4_fig7:
+    conda:
+        ENV
     input:
         data="results/data/cluttered.pt",
         gradcam=run_files(E4_FIRST_SEED, "gradcam.npz"),
@@ -58,6 +64,8 @@ rule e4_fig7:
 
 
 rule e4_fig8:
+    conda:
+        ENV
     input:
         data="results/data/cluttered.pt",
         gradcam=run_files(E4_RUNS, "gradcam.npz"),
@@ -72,6 +80,8 @@ rule e4_fig8:
 
 
 rule e4_box_mass_figure:
+    conda:
+        ENV
     input:
         "results/e4/box_mass.csv",
     output:

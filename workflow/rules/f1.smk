@@ -2,6 +2,8 @@
 
 
 rule f1_figure:
+    conda:
+        ENV
     output:
         figure("results/f1/fig1_theory"),
     params:

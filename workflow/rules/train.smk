@@ -3,6 +3,8 @@
 
 
 rule train:
+    conda:
+        ENV
     input:
         data="results/data/{dataset}.pt",
     output:
@@ -23,6 +25,8 @@ rule train:
 
 
 rule dump_outputs:
+    conda:
+        ENV
     input:
         model=f"{RUN_DIR}/model.pt",
         data="results/data/{dataset}.pt",
