@@ -142,3 +142,13 @@ def test_killed_training_job_resumes_and_ends_with_the_same_weights(tmp_path: Pa
         assert not (workdir / target).with_name("checkpoint.pt").exists()
     for key, value in weights["uninterrupted"].items():
         assert torch.equal(value, weights["killed"][key]), key
+
+
+def test_report_holds_every_figure_with_its_caption(quick: Path) -> None:
+    assert snakemake(quick, "--report", "report.html").returncode == 0
+    html = (quick / "report.html").read_text()
+    for stem in FIGURES:
+        assert Path(stem).name + ".png" in html
+    for caption in ("is not IB-optimal", "exact LS-optimum path of this training set", "for 10 balanced classes",
+                    "probe accuracy falling", "digit 1 as the known exception", "box's share of the canvas"):
+        assert caption in html

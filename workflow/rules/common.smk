@@ -49,6 +49,11 @@ def figure(path):
     return [f"{path}.pdf", f"{path}.png"]
 
 
+def figure_output(path, caption, category):
+    """A figure rule's outputs: the PDF, and the PNG shown in `snakemake --report` with its caption."""
+    return [f"{path}.pdf", report(f"{path}.png", caption=f"../report/{caption}.rst", category=category)]
+
+
 def job_resources(kind, gpu=False):
     """Threads are set per rule; this gives runtime, memory and (training, inference) one GPU."""
     res = {"runtime": RES[kind]["runtime"], "mem_mb": RES[kind]["mem_mb"]}

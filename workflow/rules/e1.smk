@@ -57,7 +57,7 @@ rule e1_figure:
         runs="results/e1/{dataset}/information.csv",
         path="results/e1/{dataset}/ls_path.csv",
     output:
-        figure("results/e1/{dataset}/fig3_information_plane"),
+        figure_output("results/e1/{dataset}/fig3_information_plane", "fig3", "E1 information plane"),
     log:
         "results/logs/e1/{dataset}/fig3.log",
     resources:

@@ -48,7 +48,7 @@ rule e2_figure:
         ib="results/e2/ib_solutions.csv",
         reference="results/e2/reference.csv",
     output:
-        figure("results/e2/fig4_ib_vs_ls"),
+        figure_output("results/e2/fig4_ib_vs_ls", "fig4", "E2 IB vs LS on CIFAR-10H"),
     log:
         "results/logs/e2/fig4.log",
     resources:

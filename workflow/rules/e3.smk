@@ -65,7 +65,7 @@ rule e3_figure:
     input:
         "results/e3/probes.csv",
     output:
-        figure("results/e3/fig6_probes"),
+        figure_output("results/e3/fig6_probes", "fig6", "E3 nuisance probes"),
     params:
         base=config["datasets"][config["e3"]["base"]]["source"],
         digits=config["datasets"][config["e3"]["digits"]]["source"],

@@ -54,7 +54,7 @@ rule e4_fig7:
         data="results/data/cluttered.pt",
         gradcam=run_files(E4_FIRST_SEED, "gradcam.npz"),
     output:
-        figure("results/e4/fig7_gradcam"),
+        figure_output("results/e4/fig7_gradcam", "fig7", "E4 Grad-CAM"),
     log:
         "results/logs/e4/fig7.log",
     resources:
@@ -70,7 +70,7 @@ rule e4_fig8:
         data="results/data/cluttered.pt",
         gradcam=run_files(E4_RUNS, "gradcam.npz"),
     output:
-        figure("results/e4/fig8_gradcam_grid"),
+        figure_output("results/e4/fig8_gradcam_grid", "fig8", "E4 Grad-CAM"),
     log:
         "results/logs/e4/fig8.log",
     resources:
@@ -85,7 +85,7 @@ rule e4_box_mass_figure:
     input:
         "results/e4/box_mass.csv",
     output:
-        figure("results/e4/fig_box_mass"),
+        figure_output("results/e4/fig_box_mass", "box_mass", "E4 Grad-CAM"),
     log:
         "results/logs/e4/box_mass.log",
     resources:

@@ -5,7 +5,7 @@ rule f1_figure:
     conda:
         ENV
     output:
-        figure("results/f1/fig1_theory"),
+        figure_output("results/f1/fig1_theory", "fig1", "F1 theory"),
     params:
         num_classes=config["f1"]["num_classes"],
     log:
