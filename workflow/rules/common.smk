@@ -17,7 +17,6 @@ except plan.ConfigError as err:
 #: Conda environment of every rule (`--sdm conda`), relative to the rule files.
 ENV = "../../envs/lsib.yaml"
 
-RUNS = plan.all_runs(config)
 RES = config["resources"]
 CONFIGURED_DATASETS = sorted(config["datasets"])
 
