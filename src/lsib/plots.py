@@ -546,16 +546,15 @@ def plot_box_mass(mass: pd.DataFrame) -> Figure:
     """Beyond the paper (SPEC §5 E4): share of Grad-CAM mass inside the original digit's box.
 
     ``mass`` columns: model, seed, class, image, mass ∈ [0, 1] (and optionally
-    box_area_share). Each seed's share is first averaged over its images (per class and over
-    all images, the "all" group); bars are the mean over seeds of those averages, error bars
-    their sd over seeds (none with one seed); hue = model. A dotted line marks the mean box
-    area share — the mass a uniform map would put in the box — when that column is present.
+    box_area_share). Bars are the mean over all maps (images × seeds) of each class and of
+    all classes (the "all" group), error bars their sd over those maps, as the issue asks;
+    maps with no mass (NaN) are left out; hue = model. A dotted line marks the mean box area
+    share — the mass a uniform map would put in the box — when that column is present.
     """
     models = list(pd.unique(mass["model"]))
     classes = sorted(pd.unique(mass["class"]))
-    per_seed = mass.groupby(["model", "seed", "class"])["mass"].mean()
-    per_class = per_seed.groupby(["model", "class"]).agg(["mean", "std"])
-    overall = mass.groupby(["model", "seed"])["mass"].mean().groupby("model").agg(["mean", "std"])
+    per_class = mass.groupby(["model", "class"])["mass"].agg(["mean", "std"])
+    overall = mass.groupby("model")["mass"].agg(["mean", "std"])
     positions = np.append(np.arange(len(classes), dtype=float), len(classes) + 0.5)
     width = 0.8 / len(models)
     fig = Figure(figsize=(PAGE_WIDTH, 2.3), layout="constrained")
