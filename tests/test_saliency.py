@@ -1,11 +1,12 @@
 """Grad-CAM maps follow the region a model looks at; box_mass measures the share in a box."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
 
-from lsib.saliency import box_mass, gradcam_maps
+from lsib.saliency import box_mass, box_mass_summary, gradcam_maps
 
 
 class QuadrantMask(nn.Module):
@@ -69,3 +70,14 @@ def test_box_mass_of_indicator_uniform_and_empty_maps():
     assert mass[0] == 1.0 and mass[1] == 1.0 and np.isnan(mass[2])
     uniform = np.ones((1, 10, 10))
     assert box_mass(uniform, np.array([[2, 3, 4, 5]]))[0] == pytest.approx(20 / 100)
+
+
+def test_box_mass_summary_is_mean_sd_count_per_model_and_class() -> None:
+    mass = pd.DataFrame({"model": ["CE"] * 4 + ["LS"] * 2, "class": [0, 0, 1, 1, 0, 1],
+                         "mass": [0.2, 0.4, 0.9, float("nan"), 0.5, 0.7]})
+    summary = box_mass_summary(mass).set_index(["model", "class"])
+    assert summary.loc[("CE", "0"), "mean"] == pytest.approx(0.3)
+    assert summary.loc[("CE", "0"), "std"] == pytest.approx(np.std([0.2, 0.4], ddof=1))
+    assert summary.loc[("CE", "1"), "count"] == 1  # the NaN map is left out
+    assert summary.loc[("CE", "all"), "mean"] == pytest.approx(0.5)
+    assert summary.loc[("LS", "all"), "count"] == 2

@@ -110,6 +110,11 @@ def test_e4_tables(quick: Path) -> None:
     assert set(mass["model"]) == {"CE", "LS ε=0.1"}
     assert mass["mass"].dropna().between(0, 1).all()
     assert set(mass["class"]) == set(range(10))
+    summary = pd.read_csv(quick / "results/e4/box_mass_summary.csv")
+    assert len(summary) == 2 * 11  # 10 classes + "all", per model
+    overall = summary[summary["class"] == "all"].set_index("model")
+    for model, group in mass.groupby("model"):
+        assert overall.loc[model, "mean"] == pytest.approx(group["mass"].mean())
 
 
 def test_killed_training_job_resumes_and_ends_with_the_same_weights(tmp_path: Path) -> None:

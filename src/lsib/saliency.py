@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 from pytorch_grad_cam import GradCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
@@ -95,3 +96,15 @@ def choose_images(num_images: int, count: int | None, seed: int, offset: int = 0
 def model_label(objective: str, coef: float) -> str:
     """Legend name of an E4 model: ``CE`` or ``LS ε=<coef>``."""
     return "CE" if objective == "ce" else f"LS ε={coef:g}"
+
+
+def box_mass_summary(mass: pd.DataFrame) -> pd.DataFrame:
+    """Mean, sd and count of the box mass over all maps (images × seeds), per model and class.
+
+    ``mass`` columns: model, class, mass (NaN maps are left out). Each model also gets a row
+    with ``class = "all"``.
+    """
+    per_class = mass.groupby(["model", "class"])["mass"].agg(["mean", "std", "count"]).reset_index()
+    overall = mass.groupby("model")["mass"].agg(["mean", "std", "count"]).reset_index().assign(**{"class": "all"})
+    per_class["class"] = per_class["class"].astype(str)
+    return pd.concat([per_class, overall[per_class.columns]], ignore_index=True)

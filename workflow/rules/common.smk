@@ -73,6 +73,6 @@ def all_targets():
     if config["e3"]["enabled"]:
         targets += ["results/e3/probes.csv", *figure("results/e3/fig6_probes")]
     if config["e4"]["enabled"]:
-        targets += ["results/e4/accuracy.csv", "results/e4/box_mass.csv"]
+        targets += ["results/e4/accuracy.csv", "results/e4/box_mass.csv", "results/e4/box_mass_summary.csv"]
         targets += figure("results/e4/fig7_gradcam") + figure("results/e4/fig8_gradcam_grid") + figure("results/e4/fig_box_mass")
     return targets

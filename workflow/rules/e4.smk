@@ -39,6 +39,7 @@ rule e4_tables:
     output:
         accuracy="results/e4/accuracy.csv",
         mass="results/e4/box_mass.csv",
+        summary="results/e4/box_mass_summary.csv",
     log:
         "results/logs/e4/tables.log",
     resources:

@@ -5,7 +5,7 @@ import pandas as pd
 
 from lsib.atomic import save_csv
 from lsib.joblog import job_log
-from lsib.saliency import model_label
+from lsib.saliency import box_mass_summary, model_label
 
 
 def main(smk) -> None:
@@ -22,10 +22,12 @@ def main(smk) -> None:
                                       "predicted": g["mass_predicted"], "mass": g["mass"],
                                       "box_area_share": g["box_area_share"]}))
         accuracy, mass = pd.DataFrame(accuracy), pd.concat(mass, ignore_index=True)
-        for model, group in mass.groupby("model"):
-            log(f"{model}: box mass {group['mass'].mean():.3f} ± {group['mass'].std():.3f} over {len(group)} maps")
+        summary = box_mass_summary(mass)
+        for row in summary[summary["class"] == "all"].itertuples():
+            log(f"{row.model}: box mass {row.mean:.3f} ± {row.std:.3f} over {row.count} maps")
         save_csv(accuracy, smk.output.accuracy)
         save_csv(mass, smk.output.mass)
+        save_csv(summary, smk.output.summary)
 
 
 main(snakemake)  # noqa: F821
