@@ -205,6 +205,20 @@ def test_probe_accuracy_error_bars_are_sd_over_seeds():
     assert chance.get_ydata()[0] == pytest.approx(0.1135) and chance.get_linestyle() == ":"
 
 
+def test_probe_accuracy_draws_linear_references_at_their_means():
+    references = pd.DataFrame([
+        {"reference": "untrained", "seed": 0, "probe": "linear", "probe_acc": 0.30, "chance": 0.1},
+        {"reference": "untrained", "seed": 1, "probe": "linear", "probe_acc": 0.34, "chance": 0.1},
+        {"reference": "untrained", "seed": 0, "probe": "mlp", "probe_acc": 0.90, "chance": 0.1},
+        {"reference": "pixels", "seed": 0, "probe": "linear", "probe_acc": 0.63, "chance": 0.1},
+    ])
+    (ax,) = plots.plot_probe_accuracy(probes_table(), references).axes
+    untrained, pixels = line_labelled(ax, "linear probe on untrained network"), line_labelled(ax, "linear probe on raw pixels")
+    assert untrained.get_ydata()[0] == pytest.approx(0.32) and untrained.get_linestyle() == "--"
+    assert pixels.get_ydata()[0] == pytest.approx(0.63) and pixels.get_linestyle() == "-."
+    assert len(ax.get_lines()) == len(plots.plot_probe_accuracy(probes_table()).axes[0].get_lines()) + 2
+
+
 def test_probe_accuracy_with_one_seed_has_no_error_bars():
     fig = plots.plot_probe_accuracy(probes_table(seeds=1))
     assert all(not c.has_yerr for c in errorbar_by_label(fig.axes[0]).values())

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from lsib.probes import chance_level, linear_probe, mlp_probe
+from lsib.probes import PROBES, chance_level, linear_probe, mlp_probe, pixel_features, run_probes
 
 
 def gaussian_features(n: int, d: int, seed: int) -> np.ndarray:
@@ -40,3 +40,23 @@ def test_mlp_probe_is_seeded():
 
 def test_chance_level_is_majority_class_accuracy():
     assert chance_level(np.array([0, 1, 1, 2]), np.array([1, 1, 0, 2, 2])) == 0.4
+
+
+def test_run_probes_fits_each_probe_with_its_own_settings():
+    train_f, test_f = gaussian_features(400, 6, 0), gaussian_features(200, 6, 1)
+    train_y, test_y = (train_f[:, 0] > 0).astype(int), (test_f[:, 0] > 0).astype(int)
+    settings = {"linear": {"C": 1e-7}, "mlp": {"hidden": 8}}  # a linear probe this regularised learns nothing
+    got = run_probes(train_f, train_y, test_f, test_y, seed=3, settings=settings)
+    assert tuple(got) == PROBES
+    assert linear_probe(train_f, train_y, test_f, test_y) > 0.95
+    assert got["linear"] == linear_probe(train_f, train_y, test_f, test_y, C=1e-7) < 0.7
+    assert got["mlp"] == mlp_probe(train_f, train_y, test_f, test_y, seed=3, hidden=8)
+
+
+def test_pixel_features_flatten_and_scale_to_unit_interval():
+    images = np.arange(2 * 3 * 4 * 5, dtype=np.uint8).reshape(2, 3, 4, 5)
+    images[1, 2, 3, 4] = 255
+    f = pixel_features(images)
+    assert f.shape == (2, 60) and f.dtype == np.float32
+    np.testing.assert_allclose(f[0], np.arange(60) / 255.0, rtol=1e-6)
+    assert f[1, -1] == 1.0

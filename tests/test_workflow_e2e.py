@@ -89,17 +89,31 @@ def test_e1_runs_sit_at_their_ls_optimum(quick: Path) -> None:
 
 
 def test_e3_probe_table(quick: Path) -> None:
-    """One linear and one MLP probe per ε and seed, next to chance and the base task's accuracy.
-
-    At this scale the probes sit near chance for every ε (see README: the paper's drop is not
-    reproduced by 8-layer ResNets on Fashion-MNIST), so only the table's integrity is checked.
-    """
+    """One linear and one MLP probe per ε and seed, next to chance and the base task's accuracy."""
     probes = pd.read_csv(quick / "results/e3/probes.csv")
     assert sorted(set(probes["eps"])) == [0.0, 0.4, 0.8]
     assert sorted(probes["probe"].unique()) == ["linear", "mlp"] and len(probes) == 6
     assert probes["probe_acc"].between(0, 1).all()
     assert probes["chance"].between(0.05, 0.2).all()
     assert (probes["base_test_acc"] > 0.6).all()
+
+
+def test_e3_references_bracket_the_trained_models(quick: Path) -> None:
+    """Raw pixels show the digit (linear probe 0.63 measured); an untrained ResNet-8 keeps part of it (0.32).
+
+    At this scale training with CE already discards much of the digit (0.21), and LS does not
+    lower it further (README, E3): the paper's drop is not reproduced, so no ε trend is asserted.
+    """
+    refs = pd.read_csv(quick / "results/e3/reference_probes.csv").set_index(["reference", "probe"])
+    probes = pd.read_csv(quick / "results/e3/probes.csv")
+    assert set(refs.index) == {(r, p) for r in ("untrained", "pixels") for p in ("linear", "mlp")}
+    chance = float(probes["chance"].iloc[0])
+    assert (refs["chance"] == chance).all()
+    pixels, untrained = refs.loc[("pixels", "linear"), "probe_acc"], refs.loc[("untrained", "linear"), "probe_acc"]
+    assert pixels > 0.5 and untrained > chance + 0.1
+    assert (probes["probe_acc"] < pixels).all()
+    ce_linear = probes[(probes["eps"] == 0) & (probes["probe"] == "linear")]["probe_acc"].item()
+    assert chance < ce_linear < untrained
 
 
 def test_e4_tables(quick: Path) -> None:

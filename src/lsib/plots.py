@@ -394,16 +394,25 @@ SOURCE_TITLES = {
 
 
 @_styled
-def plot_probe_accuracy(probes: pd.DataFrame, base_name: str = "CIFAR-10", nuisance_name: str = "MNIST") -> Figure:
+def plot_probe_accuracy(
+    probes: pd.DataFrame,
+    references: pd.DataFrame | None = None,
+    base_name: str = "CIFAR-10",
+    nuisance_name: str = "MNIST",
+) -> Figure:
     """Paper Fig. 6 (SPEC §5 E3): base-task accuracy and MNIST probe accuracy against ε.
 
     ``probes`` columns: eps, seed, base_test_acc (CIFAR-10 test accuracy of the model trained
     with LS ε; repeated on each probe's row), probe ∈ {linear, mlp}, probe_acc (MNIST test
     accuracy of a new probe on the penultimate activations), chance. Lines are means over seeds
     with ± sd error bars (none with one seed); the dotted line is the chance level (its mean).
+    ``references`` (optional; columns reference ∈ {untrained, pixels}, seed, probe, probe_acc)
+    adds the linear probe's accuracy on the untrained network (dashed) and on raw pixels
+    (dash-dot) as horizontal lines at their means over seeds: where a network that forgot nothing
+    of the digit, and the input itself, would sit.
     ``base_name`` and ``nuisance_name`` name the two data sets in the legend (see :data:`SOURCE_TITLES`).
     """
-    fig = Figure(figsize=(COLUMN_WIDTH, 2.5), layout="constrained")
+    fig = Figure(figsize=(COLUMN_WIDTH, 2.7), layout="constrained")
     ax = fig.add_subplot()
     base = probes.drop_duplicates(["eps", "seed"])
     handles: list[Artist | Container] = [
@@ -414,6 +423,13 @@ def plot_probe_accuracy(probes: pd.DataFrame, base_name: str = "CIFAR-10", nuisa
         name, marker, colour = _PROBES[str(probe)]
         handles.append(_errorbar(ax, _mean_sd(sub, "eps", "probe_acc"), color=colour, marker=marker,
                                  label=f"{nuisance_name} probe ({name})"))
+    if references is not None:
+        linear = references[references["probe"] == "linear"]
+        for reference, linestyle, text in (("untrained", "--", "untrained network"), ("pixels", "-.", "raw pixels")):
+            rows = linear[linear["reference"] == reference]
+            if len(rows):
+                handles.append(ax.axhline(float(rows["probe_acc"].mean()), color=_PROBES["linear"][2], linestyle=linestyle,
+                                          linewidth=1.0, label=f"linear probe on {text}"))
     handles.append(ax.axhline(float(probes["chance"].mean()), color=_REF_COLOUR, linestyle=":", linewidth=1.0,
                               label=f"chance ({nuisance_name})"))
     ax.set_xlabel(r"label smoothing $\varepsilon$")

@@ -13,9 +13,16 @@ Both probes standardise the features with the training statistics,
 - MLP:    ``p(y|h̃) = softmax(W₂ ReLU(W₁ h̃ + b₁) + b₂)`` with one hidden layer (sklearn's
   ``MLPClassifier``), Adam on minibatches, early stopping on a stratified held-out fraction
   of the training set (best validation accuracy, ``patience`` epochs without improvement).
+
+The same probes read two references that bracket the trained models (:func:`pixel_features`
+and an untrained network's activations): what the input itself reveals about the nuisance,
+and what a network keeps before any training has made it invariant.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -91,3 +98,27 @@ def chance_level(train_y: np.ndarray, test_y: np.ndarray) -> float:
     train_y, test_y = np.asarray(train_y), np.asarray(test_y)
     values, counts = np.unique(train_y, return_counts=True)
     return float(np.mean(test_y == values[np.argmax(counts)]))
+
+
+PROBES = ("linear", "mlp")
+"""Probe names, in the order :func:`run_probes` fits them."""
+
+
+def run_probes(
+    train_f: np.ndarray,
+    train_y: np.ndarray,
+    test_f: np.ndarray,
+    test_y: np.ndarray,
+    *,
+    seed: int,
+    settings: Mapping[str, Mapping[str, Any]],
+) -> dict[str, float]:
+    """Test accuracy of every probe of :data:`PROBES`, each with its keyword ``settings[name]``."""
+    fit = {"linear": linear_probe, "mlp": mlp_probe}
+    return {name: fit[name](train_f, train_y, test_f, test_y, seed=seed, **settings.get(name, {})) for name in PROBES}
+
+
+def pixel_features(images: np.ndarray) -> np.ndarray:
+    """Raw pixels as features: uint8 ``(N, C, H, W)`` → float32 ``(N, C·H·W)`` in [0, 1]."""
+    images = np.asarray(images)
+    return images.reshape(len(images), -1).astype(np.float32) / 255.0

@@ -71,7 +71,7 @@ def all_targets():
     for dataset in sorted({run.dataset for run in plan.e1_runs(config)}):
         targets += [f"results/e1/{dataset}/information.csv", *figure(f"results/e1/{dataset}/fig3_information_plane")]
     if config["e3"]["enabled"]:
-        targets += ["results/e3/probes.csv", *figure("results/e3/fig6_probes")]
+        targets += ["results/e3/probes.csv", "results/e3/reference_probes.csv", *figure("results/e3/fig6_probes")]
     if config["e4"]["enabled"]:
         targets += ["results/e4/accuracy.csv", "results/e4/box_mass.csv", "results/e4/box_mass_summary.csv"]
         targets += figure("results/e4/fig7_gradcam") + figure("results/e4/fig8_gradcam_grid") + figure("results/e4/fig_box_mass")

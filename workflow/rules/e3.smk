@@ -1,5 +1,6 @@
 # E3 (Fig. 6): how much a model trained on the occluded images still knows about the
-# nuisance digit — probes fitted on its penultimate activations.
+# nuisance digit — probes fitted on its penultimate activations, next to the same probes on
+# raw pixels and on the untrained network (references that bracket the trained models).
 
 
 rule penultimate_features:
@@ -44,6 +45,26 @@ rule probes:
         "../scripts/probes.py"
 
 
+rule e3_reference_probes:
+    conda:
+        ENV
+    input:
+        data="results/data/occluded.pt",
+    output:
+        "results/e3/reference_probes.csv",
+    params:
+        probes=config["e3"]["probes"],
+        model=config["e3"]["model"],
+        seeds=config["e3"]["seeds"],
+    log:
+        "results/logs/e3/reference_probes.log",
+    threads: RES["solver"]["threads"]
+    resources:
+        **job_resources("solver"),
+    script:
+        "../scripts/reference_probes.py"
+
+
 rule e3_table:
     conda:
         ENV
@@ -63,7 +84,8 @@ rule e3_figure:
     conda:
         ENV
     input:
-        "results/e3/probes.csv",
+        probes="results/e3/probes.csv",
+        references="results/e3/reference_probes.csv",
     output:
         figure_output("results/e3/fig6_probes", "fig6", "E3 nuisance probes"),
     params:

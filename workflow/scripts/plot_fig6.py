@@ -8,10 +8,10 @@ from lsib.joblog import job_log
 
 def main(smk) -> None:
     with job_log(smk.log[0]) as log:
-        probes = pd.read_csv(smk.input[0])
+        probes, references = pd.read_csv(smk.input.probes), pd.read_csv(smk.input.references)
         plots.set_style()
         titles = plots.SOURCE_TITLES
-        fig = plots.plot_probe_accuracy(probes, base_name=titles[smk.params.base], nuisance_name=titles[smk.params.digits])
+        fig = plots.plot_probe_accuracy(probes, references, base_name=titles[smk.params.base], nuisance_name=titles[smk.params.digits])
         plots.save_figure(fig, smk.output)
         log(f"{len(probes)} probe results: wrote {', '.join(smk.output)}")
 

@@ -5,7 +5,7 @@ import torch
 
 from lsib.atomic import save_csv
 from lsib.joblog import job_log
-from lsib.probes import chance_level, linear_probe, mlp_probe
+from lsib.probes import chance_level, run_probes
 
 
 def main(smk) -> None:
@@ -17,10 +17,9 @@ def main(smk) -> None:
         test = (f["test_features"].numpy(), f["test_nuisance_y"].numpy())
         base_test_acc = float(pd.read_csv(smk.input.metrics)["test_acc"].iloc[-1])
         chance = chance_level(train[1], test[1])
-        seed, settings = int(wc.seed), smk.params.probes
+        seed = int(wc.seed)
         rows = []
-        for name, probe in (("linear", linear_probe), ("mlp", mlp_probe)):
-            acc = probe(*train, *test, seed=seed, **settings[name])
+        for name, acc in run_probes(*train, *test, seed=seed, settings=smk.params.probes).items():
             log(f"{name} probe: nuisance-digit test accuracy {acc:.4f} (chance {chance:.4f})")
             rows.append({"eps": float(wc.coef), "seed": seed, "base_test_acc": base_test_acc, "probe": name, "probe_acc": acc, "chance": chance})
         save_csv(pd.DataFrame(rows), smk.output[0])

@@ -1,0 +1,39 @@
+"""E3 references: the probes on raw pixels and on an untrained network's penultimate activations."""
+
+import pandas as pd
+import torch
+
+from lsib import datasets
+from lsib.atomic import save_csv
+from lsib.joblog import job_log
+from lsib.models import build_model
+from lsib.probes import chance_level, pixel_features, run_probes
+from lsib.runs import architecture
+from lsib.trainer import penultimate_features, seed_everything
+
+
+def main(smk) -> None:
+    with job_log(smk.log[0]) as log:
+        torch.set_num_threads(smk.threads)
+        data = datasets.load(smk.input.data)
+        train_y, test_y = data["train_nuisance_y"].numpy(), data["test_nuisance_y"].numpy()
+        chance = chance_level(train_y, test_y)
+        arch = architecture(smk.params.model, data)
+        rows = []
+
+        def probe(reference: str, seed: int, train_f, test_f) -> None:
+            for name, acc in run_probes(train_f, train_y, test_f, test_y, seed=seed, settings=smk.params.probes).items():
+                log(f"{reference} (seed {seed}): {name} probe reads the nuisance digit at {acc:.4f} (chance {chance:.4f})")
+                rows.append({"reference": reference, "seed": seed, "probe": name, "probe_acc": acc, "chance": chance})
+
+        for seed in smk.params.seeds:
+            seed_everything(seed)  # the initialisation the trained runs of this seed start from
+            model = build_model(**arch).eval()
+            features = [penultimate_features(model, data[f"{s}_x"], data["mean"], data["std"], device="cpu").numpy()
+                        for s in ("train", "test")]
+            probe("untrained", seed, *features)
+        probe("pixels", smk.params.seeds[0], pixel_features(data["train_x"].numpy()), pixel_features(data["test_x"].numpy()))
+        save_csv(pd.DataFrame(rows), smk.output[0])
+
+
+main(snakemake)  # noqa: F821
