@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lsib.information import EmpiricalData, entropy, from_counts, information_plane
+from lsib.information import EmpiricalData, entropy, from_annotations, information_plane
 from lsib.ib_solver import SolverSettings, solve_ib
 from lsib.theory import ls_optimal_encoder
 
@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("--baseline-iters", type=int, default=None,
                         help=f"cap the baseline at this many iterations and extrapolate to {BASELINE_ITERS}")
     args = parser.parse_args()
-    data = from_counts(np.load(args.counts))
+    data = from_annotations(np.load(args.counts))
     default_threads = torch.get_num_threads()
     baseline_threads = args.baseline_threads or default_threads
     print(f"CIFAR-10H: M={data.num_inputs}, K={data.num_classes}; plain variant, {len(BETAS)} β values; "

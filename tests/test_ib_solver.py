@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from lsib.ib_solver import SolverSettings, ib_objective, lagrangian_and_grad, solve_ib
-from lsib.information import EmpiricalData, from_counts, information_plane, mutual_info_xy
+from lsib.information import EmpiricalData, from_annotations, from_counts, information_plane, mutual_info_xy
 from lsib.theory import ls_curve_at, ls_optimum_path
 
 COUNTS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10h-counts.npy"
@@ -163,7 +163,7 @@ def test_cifar10h_plain_grid_acceptance() -> None:
     """
     if not COUNTS.is_file():
         pytest.skip(f"needs {COUNTS}")
-    data = from_counts(np.load(COUNTS))
+    data = from_annotations(np.load(COUNTS))
     r = solve_ib(data, np.linspace(0.05, 1.0, 12), "plain")
     assert r["converged"].all()
     assert r["i_xz"].min() <= 0.5 and r["i_xz"].max() >= 2.25

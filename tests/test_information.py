@@ -19,6 +19,7 @@ from lsib.information import (
     EmpiricalData,
     conditional_entropy_z,
     entropy,
+    from_annotations,
     from_counts,
     from_pairs,
     information_plane,
@@ -176,6 +177,22 @@ def test_information_plane_rejects_wrong_number_of_rows() -> None:
         information_plane(np.full((4, 3), 1 / 3), data)
 
 
+def test_annotations_weigh_every_input_equally_and_pairs_by_count() -> None:
+    counts = np.array([[3, 1, 0], [0, 1, 0], [0, 0, 4]])
+    pyx = counts / counts.sum(1, keepdims=True)
+    soft = from_annotations(counts)
+    np.testing.assert_array_equal(soft.px.numpy(), np.full(3, 1 / 3))
+    np.testing.assert_allclose(soft.pyx.numpy(), pyx, rtol=1e-15)
+    pairs = from_counts(counts)
+    np.testing.assert_allclose(pairs.px.numpy(), [4 / 9, 1 / 9, 4 / 9], rtol=1e-15)
+    np.testing.assert_allclose(pairs.pyx.numpy(), pyx, rtol=1e-15)
+    # Î(X;Y) by hand: Ĥ(Y) − Σ_x p̂(x) H(p̂(·|x)) with p̂(x) = 1/3
+    py = pyx.mean(0)
+    assert float(mutual_info_xy(soft)) == pytest.approx(scipy_entropy(py) - scipy_entropy(pyx[0]) / 3, abs=1e-14)
+    with pytest.raises(ValueError, match="at least one label"):
+        from_annotations(np.array([[1, 0], [0, 0]]))
+
+
 def test_exact_zeros_give_finite_values() -> None:
     """0·log 0 = 0: one-hot encoders and one-hot labels are finite and exact."""
     data = from_counts(np.array([[3, 0, 0], [0, 1, 0], [0, 0, 2]]))
@@ -222,13 +239,14 @@ def test_information_inequalities(problem: tuple[np.ndarray, np.ndarray]) -> Non
 def cifar10h() -> EmpiricalData:
     if not COUNTS.is_file():
         pytest.skip(f"needs {COUNTS}")
-    return from_counts(np.load(COUNTS))
+    return from_annotations(np.load(COUNTS))
 
 
 def test_reference_values_on_cifar10h(cifar10h: EmpiricalData) -> None:
     """SPEC §2 reference values: Ĥ(Y), Î(X;Y) and the argmax encoder's Î(Z;Y)."""
     assert cifar10h.num_inputs == 10_000 and cifar10h.num_classes == 10
-    assert float(label_entropy(cifar10h)) == pytest.approx(2.30221, abs=5e-5)
-    assert float(mutual_info_xy(cifar10h)) == pytest.approx(2.14775, abs=5e-5)
+    # the SPEC prints 5 decimals: each value must round to it (|error| ≤ 5e-6)
+    assert float(label_entropy(cifar10h)) == pytest.approx(2.30221, abs=5e-6)
+    assert float(mutual_info_xy(cifar10h)) == pytest.approx(2.14775, abs=5e-6)
     argmax = torch.nn.functional.one_hot(cifar10h.pyx.argmax(1), 10).to(torch.float64)
-    assert float(mutual_info_zy(argmax, cifar10h.px, cifar10h.pyx)) == pytest.approx(2.05307, abs=5e-5)
+    assert float(mutual_info_zy(argmax, cifar10h.px, cifar10h.pyx)) == pytest.approx(2.05307, abs=5e-6)

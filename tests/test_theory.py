@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from lsib.information import EmpiricalData, from_counts, information_plane, label_entropy, mutual_info_xy
+from lsib.information import EmpiricalData, from_annotations, from_counts, information_plane, label_entropy, mutual_info_xy
 from lsib.theory import (
     binary_mix_entropy,
     ce_point,
@@ -107,7 +107,7 @@ def test_ls_curve_at_interpolates_and_holds_the_top() -> None:
 def cifar10h() -> EmpiricalData:
     if not COUNTS.is_file():
         pytest.skip(f"needs {COUNTS}")
-    return from_counts(np.load(COUNTS))
+    return from_annotations(np.load(COUNTS))
 
 
 def test_cifar10h_ls_path(cifar10h: EmpiricalData) -> None:

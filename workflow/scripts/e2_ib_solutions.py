@@ -6,14 +6,14 @@ import torch
 
 from lsib.atomic import save_csv
 from lsib.ib_solver import SolverSettings, solve_ib
-from lsib.information import from_counts
+from lsib.information import from_annotations
 from lsib.joblog import job_log
 
 
 def main(smk) -> None:
     with job_log(smk.log[0]) as log:
         torch.set_num_threads(smk.threads)
-        data = from_counts(np.load(smk.input.counts))
+        data = from_annotations(np.load(smk.input.counts))
         settings = SolverSettings(**smk.params.solver)
         tables = []
         for variant, betas in smk.params.betas.items():
