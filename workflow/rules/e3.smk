@@ -58,9 +58,9 @@ rule e3_reference_probes:
         seeds=config["e3"]["seeds"],
     log:
         "results/logs/e3/reference_probes.log",
-    threads: RES["solver"]["threads"]
+    threads: RES["inference"]["threads"]
     resources:
-        **job_resources("solver"),
+        **job_resources("inference"),  # CPU: untrained forward passes + probes on raw pixels (CIFAR: 50k × 3072)
     script:
         "../scripts/reference_probes.py"
 
