@@ -21,7 +21,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-AUGMENTATIONS = ("crop_flip", "crop", "resized_crop_flip", "none")
+from lsib.names import AUGMENTATIONS
 
 
 def crop_flip(x: torch.Tensor, offset_y: torch.Tensor, offset_x: torch.Tensor, flip: torch.Tensor, padding: int) -> torch.Tensor:

@@ -59,9 +59,10 @@ import torch
 
 from lsib.atomic import save_torch, write_bytes
 from lsib.fetch import DataSourceError, md5sum, obtain
+from lsib.names import SOURCES
 
-#: Names accepted by :func:`prepare`.
-DATASETS: tuple[str, ...] = ("cifar10", "mnist", "fashion_mnist", "flowers102", "mnist5k")
+#: Names accepted by :func:`prepare` (:data:`lsib.names.SOURCES`).
+DATASETS: tuple[str, ...] = SOURCES
 
 #: Keys of a prepared file, in the order they are written.
 KEYS: tuple[str, ...] = ("name", "train_x", "train_y", "test_x", "test_y", "classes", "mean", "std")

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-OBJECTIVES = ("ce", "ls", "cp", "vib")
+from lsib.names import OBJECTIVES
 
 
 def target_distribution(target: torch.Tensor, num_classes: int) -> torch.Tensor:

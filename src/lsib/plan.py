@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-#: Data sets built by the workflow itself from configured ones (E3, E4).
-DERIVED_DATASETS = ("occluded", "cluttered")
+from lsib.names import DERIVED_DATASETS
 
 
 class ConfigError(ValueError):

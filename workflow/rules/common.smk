@@ -1,14 +1,22 @@
-# Shared definitions: the run plan (lsib.plan), wildcard constraints, resources, targets.
+# Shared definitions: the run plan (lsib.plan), names (lsib.names), wildcard constraints,
+# resources, code fingerprints (lsib.provenance), input functions and targets.
+#
+# Naming scheme: a rule is `<stage>_<product>` (stages: data, run, e1…e4, f1), its script is
+# `workflow/scripts/<rule>.py` and its output is `<product>.<ext>` in the stage's folder
+# (`results/runs/<run>/` for the `run` stage). `train` makes the run directory itself.
 import os
 import sys
 
 # Jobs import lsib from this checkout's src/ (also inside conda envs and on SLURM nodes,
-# which inherit the environment), whether or not it is pip-installed.
+# which inherit the environment), whether or not it is pip-installed. PYTHONPATH is
+# prepended to, never replaced.
 SRC = os.path.join(workflow.basedir, "src")
 sys.path.insert(0, SRC)
-os.environ.update(PYTHONPATH=SRC)
+os.environ["PYTHONPATH"] = os.pathsep.join([SRC, *filter(None, [os.environ.get("PYTHONPATH")])])
 
+import lsib.names as names
 import lsib.plan as plan
+from lsib.provenance import code_fingerprint
 
 try:
     plan.check(config)
@@ -23,14 +31,23 @@ CONFIGURED_DATASETS = sorted(config["datasets"])
 
 wildcard_constraints:
     dataset="[A-Za-z0-9_]+",
-    model="|".join(["resnet8", "resnet20", "resnet56", "cct_7_7x2", "cct_tiny"]),
-    objective="ce|ls|cp|vib",
+    model="|".join(names.MODELS),
+    objective="|".join(names.OBJECTIVES),
     coef="[0-9.e+-]+",
     seed=r"\d+",
 
 
 RUN_DIR = "results/runs/{dataset}/{model}/{objective}-{coef}/seed{seed}"
 RUN_LOG = "results/logs/{stage}/{dataset}/{model}/{objective}-{coef}/seed{seed}.log"
+
+
+def lsib_code(script):
+    """Fingerprint of the lsib code that ``workflow/scripts/<script>`` executes (a `params` entry).
+
+    An edit to a function the script reaches (transitively) changes it, and the rule's jobs
+    rerun; comments, docstrings and formatting do not count (lsib.provenance).
+    """
+    return code_fingerprint(os.path.join(workflow.basedir, "workflow", "scripts", script), SRC)
 
 
 def run_log(stage):
@@ -48,9 +65,10 @@ def figure(path):
     return [f"{path}.pdf", f"{path}.png"]
 
 
-def figure_output(path, caption, category):
+def figure_output(path, caption, category, subcategory=None):
     """A figure rule's outputs: the PDF, and the PNG shown in `snakemake --report` with its caption."""
-    return [f"{path}.pdf", report(f"{path}.png", caption=f"../report/{caption}.rst", category=category)]
+    png = report(f"{path}.png", caption=f"../report/{caption}.rst", category=category, subcategory=subcategory)
+    return [f"{path}.pdf", png]
 
 
 def job_resources(kind, gpu=False):
@@ -59,6 +77,41 @@ def job_resources(kind, gpu=False):
     if gpu:
         res["gpu"] = 1
     return res
+
+
+# Input functions: each takes the job's wildcards and returns the files named after it.
+
+
+def raw_source_dir(wildcards):
+    """The downloaded raw files of the data set's source, if it has a download (data_download)."""
+    source = config["datasets"][wildcards.dataset]["source"]
+    return [f"{config['raw_dir']}/{source}"] if source in names.DOWNLOADED_SOURCES else []
+
+
+def e1_run_information(wildcards):
+    """information.csv of every E1 run on ``wildcards.dataset``."""
+    return run_files([r for r in plan.e1_runs(config) if r.dataset == wildcards.dataset], "information.csv")
+
+
+def e3_run_probes(wildcards):
+    """probes.csv of every E3 run."""
+    return run_files(plan.e3_runs(config), "probes.csv")
+
+
+def e4_run_gradcam(wildcards):
+    """gradcam.npz of every E4 run (by objective, then seed)."""
+    return run_files(plan.e4_runs(config), "gradcam.npz")
+
+
+def e4_run_metrics(wildcards):
+    """metrics.csv of every E4 run, in the order of :func:`e4_run_gradcam`."""
+    return run_files(plan.e4_runs(config), "metrics.csv")
+
+
+def e4_first_seed_gradcam(wildcards):
+    """gradcam.npz of the E4 runs of the first configured seed (Fig. 7)."""
+    first = config["e4"]["seeds"][0]
+    return run_files([r for r in plan.e4_runs(config) if r.seed == first], "gradcam.npz")
 
 
 def all_targets():

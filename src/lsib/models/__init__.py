@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from torch import nn
 
+from lsib.names import MODELS
 from lsib.models.cct import CCT, cct_2_3x2_tiny, cct_7_7x2
 from lsib.models.resnet import CifarResNet, resnet8, resnet20, resnet56
 
-MODEL_NAMES = ("resnet8", "resnet20", "resnet56", "cct_7_7x2", "cct_tiny")
+MODEL_NAMES = MODELS
 
 __all__ = ["CCT", "CifarResNet", "MODEL_NAMES", "build_model"]
 
