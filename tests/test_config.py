@@ -54,9 +54,11 @@ def test_paper_config_dry_run_lists_the_full_sweep(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     counts = {line.split()[0]: int(line.split()[1]) for line in result.stdout.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit()}
     assert counts["train"] == 87
-    assert counts["dump_outputs"] == counts["run_information"] == 63
-    assert counts["penultimate_features"] == counts["probes"] == 18
-    assert counts["gradcam"] == 6
+    assert counts["run_outputs"] == counts["run_information"] == 63
+    assert counts["run_features"] == counts["run_probes"] == 18
+    assert counts["run_gradcam"] == 6
+    assert counts["data_download"] == 3  # cifar10, mnist, flowers102: one job per source
+    assert counts["data_prepare"] == 3
 
 
 def test_paper_plan_matches_spec() -> None:

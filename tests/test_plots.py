@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from lsib import plots
+from lsib.saliency import box_mass_summary
 from lsib.theory import ls_closed_form
 
 K = 10
@@ -275,7 +276,7 @@ def test_gradcam_grid_has_input_row_then_one_row_per_model_and_seed():
 
 def test_box_mass_bars_are_mean_and_sd_over_images_and_seeds_per_class_and_overall():
     mass = mass_table()
-    fig = plots.plot_box_mass(mass)
+    fig = plots.plot_box_mass(box_mass_summary(mass))
     (ax,) = fig.axes
     bars = [c for c in ax.containers if isinstance(c, BarContainer)]
     assert [b.get_label() for b in bars] == ["CE", "LS ε=0.1"]
@@ -294,7 +295,7 @@ def test_box_mass_bars_are_mean_and_sd_over_images_and_seeds_per_class_and_overa
 
 
 def test_box_mass_with_one_seed_and_no_area_column():
-    fig = plots.plot_box_mass(mass_table(seeds=1, with_area=False))
+    fig = plots.plot_box_mass(box_mass_summary(mass_table(seeds=1, with_area=False)))
     (ax,) = fig.axes
     assert all(c.errorbar is not None for c in ax.containers if isinstance(c, BarContainer))  # spread over images
     assert not [ln for ln in ax.get_lines() if ln.get_label() == "box area share (uniform map)"]
@@ -313,7 +314,7 @@ def test_every_figure_saves_as_valid_pdf_and_png_without_temp_files(tmp_path):
         "e3": plots.plot_probe_accuracy(probes_table()),
         "e4": plots.plot_gradcam_examples(images[:2], {k: v[:2] for k, v in maps.items()}, np.full((2, 4), 4)),
         "e4grid": plots.plot_gradcam_grid(images, {k: [v, v] for k, v in maps.items()}),
-        "mass": plots.plot_box_mass(mass_table()),
+        "mass": plots.plot_box_mass(box_mass_summary(mass_table())),
     }
     for name, fig in figures.items():
         plots.save_figure(fig, [tmp_path / f"{name}.pdf", tmp_path / "png" / f"{name}.png"])

@@ -52,13 +52,13 @@ def test_slurm_profile_runs_jobs_through_sbatch_with_local_results(tmp_path: Pat
     assert slurm.returncode == 0, slurm.stderr[-5000:]
     log = slurm.stdout + slurm.stderr
     job_ids = re.findall(r"SLURM jobid (\d+)", log)
-    # fetch_cifar10h and prepare_dataset are localrules (downloads stay on the submit host)
+    # data_cifar10h and data_download are localrules (downloads stay on the submit host)
     assert len(job_ids) >= 5, log[-3000:]
     partitions = {job_field(job_id, "Partition") for job_id in job_ids}
     assert partitions == {"cpu", "gpu"}
     gpu_jobs = [job_id for job_id in job_ids if job_field(job_id, "Partition") == "gpu"]
-    assert len(gpu_jobs) == 2  # train and dump_outputs of the one run
-    assert sorted(job_field(j, "Comment").split("_wildcards")[0] for j in gpu_jobs) == ["rule_dump_outputs", "rule_train"]
+    assert len(gpu_jobs) == 2  # train and run_outputs of the one run
+    assert sorted(job_field(j, "Comment").split("_wildcards")[0] for j in gpu_jobs) == ["rule_run_outputs", "rule_train"]
 
     local = run_copy(tmp_path / "local", "--cores", "2")
     assert local.returncode == 0, local.stderr[-5000:]

@@ -59,7 +59,7 @@ import torch
 
 from lsib.atomic import save_torch, write_bytes
 from lsib.fetch import DataSourceError, md5sum, obtain
-from lsib.names import SOURCES
+from lsib.names import DOWNLOADED_SOURCES, SOURCES
 
 #: Names accepted by :func:`prepare` (:data:`lsib.names.SOURCES`).
 DATASETS: tuple[str, ...] = SOURCES
@@ -163,6 +163,38 @@ def prepare(
     validate(data, out_path)
     save_torch(data, out_path)
     return data
+
+
+def download(name: str, raw_dir: Path, *, local_dir: str | None = None, download: bool = True) -> None:
+    """Put the raw files of source ``name`` (one of :data:`lsib.names.DOWNLOADED_SOURCES`) into ``raw_dir``.
+
+    torchvision fetches them with its own URLs and checksums (every split: CIFAR-10/MNIST/
+    Fashion-MNIST train and test, Flowers-102 train, val and test); with ``download=False``
+    it only checks that they are already there. ``fashion_mnist`` with ``local_dir`` is
+    staged from that folder instead (:func:`stage_fashion_mnist`). A later :func:`prepare`
+    with the same ``raw_dir`` and ``download=False`` converts them without the network.
+
+    Raises:
+        ValueError: ``name`` has no raw files to fetch, or ``local_dir`` is given for another source.
+        DataSourceError: the files are missing (``download=False``), not downloadable, or corrupt.
+    """
+    if name not in DOWNLOADED_SOURCES:
+        raise ValueError(f"{name!r} has no raw files to download; sources with a download: {', '.join(DOWNLOADED_SOURCES)}")
+    if local_dir is not None and name != "fashion_mnist":
+        raise ValueError(f"local_dir is only supported for fashion_mnist, not {name!r} (SPEC §7)")
+    raw_dir = Path(raw_dir)
+    if local_dir is not None:
+        stage_fashion_mnist(local_dir, raw_dir)
+        return
+    from torchvision.datasets import Flowers102
+
+    if name == "flowers102":
+        for split in ("train", "val", "test"):
+            _torchvision_call(name, raw_dir, lambda s=split: Flowers102(root=str(raw_dir), split=s, download=download))
+        return
+    cls = _array_set_class(name)
+    for train in (True, False):
+        _torchvision_call(name, raw_dir, lambda t=train: cls(root=str(raw_dir), train=t, download=download))
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -333,11 +365,16 @@ def _torchvision_call(name: str, raw_dir: Path, make: Callable[[], Any]) -> Any:
         ) from err
 
 
-def _load_torchvision_array_set(name: str, raw_dir: Path, download: bool) -> tuple[Split, Split, list[str]]:
-    """CIFAR-10, MNIST and Fashion-MNIST: torchvision datasets that keep all images in ``.data``."""
+def _array_set_class(name: str) -> type:
+    """torchvision's dataset class of CIFAR-10, MNIST or Fashion-MNIST."""
     from torchvision import datasets
 
-    cls = {"cifar10": datasets.CIFAR10, "mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST}[name]
+    return {"cifar10": datasets.CIFAR10, "mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST}[name]
+
+
+def _load_torchvision_array_set(name: str, raw_dir: Path, download: bool) -> tuple[Split, Split, list[str]]:
+    """CIFAR-10, MNIST and Fashion-MNIST: torchvision datasets that keep all images in ``.data``."""
+    cls = _array_set_class(name)
     splits = []
     for train in (True, False):
         ds = _torchvision_call(name, raw_dir, lambda t=train: cls(root=str(raw_dir), train=t, download=download))

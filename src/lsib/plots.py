@@ -558,19 +558,20 @@ def plot_gradcam_grid(images: np.ndarray, maps_by_model_and_seed: Mapping[str, S
 
 
 @_styled
-def plot_box_mass(mass: pd.DataFrame) -> Figure:
+def plot_box_mass(summary: pd.DataFrame) -> Figure:
     """Beyond the paper (SPEC §5 E4): share of Grad-CAM mass inside the original digit's box.
 
-    ``mass`` columns: model, seed, class, image, mass ∈ [0, 1] (and optionally
-    box_area_share). Bars are the mean over all maps (images × seeds) of each class and of
-    all classes (the "all" group), error bars their sd over those maps, as the issue asks;
-    maps with no mass (NaN) are left out; hue = model. A dotted line marks the mean box area
-    share — the mass a uniform map would put in the box — when that column is present.
+    ``summary`` is :func:`lsib.saliency.box_mass_summary`'s table: per model and class (and
+    ``class = "all"``) the mean and sd of the mass over all maps (images × seeds), optionally
+    the mean box_area_share. Bars are the means, error bars the sds; hue = model. A dotted
+    line marks the box area share of the "all" rows (averaged over models, which see the same
+    images) — the mass a uniform map would put in the box — when that column is present.
     """
-    models = list(pd.unique(mass["model"]))
-    classes = sorted(pd.unique(mass["class"]))
-    per_class = mass.groupby(["model", "class"])["mass"].agg(["mean", "std"])
-    overall = mass.groupby("model")["mass"].agg(["mean", "std"])
+    models = list(pd.unique(summary["model"]))
+    by_class = summary.assign(**{"class": summary["class"].astype(str)})
+    classes = sorted(set(by_class["class"]) - {"all"}, key=lambda c: (len(c), c))
+    per_class = by_class[by_class["class"] != "all"].set_index(["model", "class"])[["mean", "std"]]
+    overall = by_class[by_class["class"] == "all"].set_index("model")[["mean", "std"]]
     positions = np.append(np.arange(len(classes), dtype=float), len(classes) + 0.5)
     width = 0.8 / len(models)
     fig = Figure(figsize=(PAGE_WIDTH, 2.3), layout="constrained")
@@ -584,8 +585,9 @@ def plot_box_mass(mass: pd.DataFrame) -> Figure:
             yerr=sd if np.isfinite(sd).any() else None, color=PALETTE[j % len(PALETTE)], label=str(model),
             error_kw={"elinewidth": 0.7, "capthick": 0.7, "capsize": 1.5, "ecolor": "0.2"},
         ))
-    if "box_area_share" in mass:
-        handles.append(ax.axhline(float(mass["box_area_share"].mean()), color=_REF_COLOUR, linestyle=":",
+    if "box_area_share" in summary:
+        share = float(by_class.loc[by_class["class"] == "all", "box_area_share"].mean())
+        handles.append(ax.axhline(share, color=_REF_COLOUR, linestyle=":",
                                   linewidth=1.0, label="box area share (uniform map)"))
     ax.axvline(len(classes) - 0.25, color="0.8", linewidth=0.6)
     ax.set_xticks(positions, [str(c) for c in classes] + ["all"])

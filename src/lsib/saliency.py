@@ -102,9 +102,17 @@ def box_mass_summary(mass: pd.DataFrame) -> pd.DataFrame:
     """Mean, sd and count of the box mass over all maps (images × seeds), per model and class.
 
     ``mass`` columns: model, class, mass (NaN maps are left out). Each model also gets a row
-    with ``class = "all"``.
+    with ``class = "all"``. With a ``box_area_share`` column, each row also carries its mean
+    over the group's maps (the mass a uniform map would put in the box).
     """
-    per_class = mass.groupby(["model", "class"])["mass"].agg(["mean", "std", "count"]).reset_index()
-    overall = mass.groupby("model")["mass"].agg(["mean", "std", "count"]).reset_index().assign(**{"class": "all"})
+    stats = {"mass": ["mean", "std", "count"]} | ({"box_area_share": ["mean"]} if "box_area_share" in mass else {})
+
+    def aggregate(by: list[str]) -> pd.DataFrame:
+        table = mass.groupby(by).agg(stats)
+        table.columns = [stat if column == "mass" else column for column, stat in table.columns]
+        return table.reset_index()
+
+    per_class = aggregate(["model", "class"])
+    overall = aggregate(["model"]).assign(**{"class": "all"})
     per_class["class"] = per_class["class"].astype(str)
     return pd.concat([per_class, overall[per_class.columns]], ignore_index=True)

@@ -1,14 +1,18 @@
-# Data: CIFAR-10H counts (E2), one tensor file per configured data set, and the two data
-# sets the workflow builds itself (Occluded for E3, Cluttered for E4). Downloads run on the
-# submitting host (localrules): cluster nodes are often offline.
+# Data: CIFAR-10H counts (E2); the raw files of each source, downloaded once however many
+# data sets use it; one tensor file per configured data set; and the two data sets the
+# workflow builds itself (Occluded for E3, Cluttered for E4). Downloads run on the submitting
+# host (localrules: cluster nodes are often offline) and are not rerun when the library
+# changes (no `code` parameter); conversion, resizing and the derived sets are ordinary jobs.
+
+DOWNLOADS = sorted({spec["source"] for spec in config["datasets"].values()} & set(names.DOWNLOADED_SOURCES))
 
 
 localrules:
-    fetch_cifar10h,
-    prepare_dataset,
+    data_cifar10h,
+    data_download,
 
 
-rule fetch_cifar10h:
+rule data_cifar10h:
     conda:
         ENV
     output:
@@ -18,26 +22,54 @@ rule fetch_cifar10h:
     log:
         "results/logs/data/cifar10h.log",
     script:
-        "../scripts/fetch_cifar10h.py"
+        "../scripts/data_cifar10h.py"
 
 
-rule prepare_dataset:
+def source_options(source):
+    """Download options of ``source``, shared by every configured data set built from it."""
+    specs = [spec for spec in config["datasets"].values() if spec["source"] == source]
+    local_dirs = {spec.get("local_dir") for spec in specs} - {None}
+    if len(local_dirs) > 1:
+        raise WorkflowError(f"datasets: the data sets of source {source!r} name different local_dir values {sorted(local_dirs)}")
+    return {"local_dir": next(iter(local_dirs), None), "download": any(spec.get("download", True) for spec in specs)}
+
+
+rule data_download:
     conda:
         ENV
+    output:
+        directory(f"{config['raw_dir']}/{{source}}"),
+    params:
+        options=lambda wc: source_options(wc.source),
+    wildcard_constraints:
+        source="|".join(DOWNLOADS) or "(?!)",
+    log:
+        "results/logs/data/download_{source}.log",
+    script:
+        "../scripts/data_download.py"
+
+
+rule data_prepare:
+    conda:
+        ENV
+    input:
+        raw=raw_source_dir,
     output:
         "results/data/{dataset}.pt",
     params:
         spec=lambda wc: config["datasets"][wc.dataset],
-        raw_dir=config["raw_dir"],
+        code=lsib_code("data_prepare.py"),
     wildcard_constraints:
         dataset="|".join(CONFIGURED_DATASETS),
     log:
         "results/logs/data/{dataset}.log",
+    resources:
+        **job_resources("light"),
     script:
-        "../scripts/prepare_dataset.py"
+        "../scripts/data_prepare.py"
 
 
-rule occluded_dataset:
+rule data_occluded:
     conda:
         ENV
     input:
@@ -48,15 +80,16 @@ rule occluded_dataset:
     params:
         seed=config["e3"]["seed"],
         digit_size=config["e3"]["digit_size"],
+        code=lsib_code("data_occluded.py"),
     log:
         "results/logs/data/occluded.log",
     resources:
         **job_resources("light"),
     script:
-        "../scripts/occluded_dataset.py"
+        "../scripts/data_occluded.py"
 
 
-rule cluttered_dataset:
+rule data_cluttered:
     conda:
         ENV
     input:
@@ -68,9 +101,10 @@ rule cluttered_dataset:
         canvas=config["e4"]["canvas"],
         n_crops=config["e4"]["n_crops"],
         crop_size=config["e4"]["crop_size"],
+        code=lsib_code("data_cluttered.py"),
     log:
         "results/logs/data/cluttered.log",
     resources:
         **job_resources("light"),
     script:
-        "../scripts/cluttered_dataset.py"
+        "../scripts/data_cluttered.py"

@@ -10,6 +10,8 @@ rule run_information:
         data="results/data/{dataset}.pt",
     output:
         f"{RUN_DIR}/information.csv",
+    params:
+        code=lsib_code("run_information.py"),
     log:
         run_log("information"),
     resources:
@@ -27,6 +29,7 @@ rule e1_ls_path:
         "results/e1/{dataset}/ls_path.csv",
     params:
         eps=config["e1"]["ls_path_eps"],
+        code=lsib_code("e1_ls_path.py"),
     log:
         "results/logs/e1/{dataset}/ls_path.log",
     resources:
@@ -35,13 +38,15 @@ rule e1_ls_path:
         "../scripts/e1_ls_path.py"
 
 
-rule e1_table:
+rule e1_information:
     conda:
         ENV
     input:
-        lambda wc: run_files([r for r in plan.e1_runs(config) if r.dataset == wc.dataset], "information.csv"),
+        e1_run_information,
     output:
         "results/e1/{dataset}/information.csv",
+    params:
+        code=lsib_code("concat_tables.py"),
     log:
         "results/logs/e1/{dataset}/table.log",
     resources:
@@ -50,17 +55,19 @@ rule e1_table:
         "../scripts/concat_tables.py"
 
 
-rule e1_figure:
+rule e1_fig3:
     conda:
         ENV
     input:
         runs="results/e1/{dataset}/information.csv",
         path="results/e1/{dataset}/ls_path.csv",
     output:
-        figure_output("results/e1/{dataset}/fig3_information_plane", "fig3", "E1 information plane"),
+        figure_output("results/e1/{dataset}/fig3_information_plane", "fig3", "E1 information plane", "{dataset}"),
+    params:
+        code=lsib_code("e1_fig3.py"),
     log:
         "results/logs/e1/{dataset}/fig3.log",
     resources:
         **job_resources("light"),
     script:
-        "../scripts/plot_fig3.py"
+        "../scripts/e1_fig3.py"

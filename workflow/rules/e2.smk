@@ -11,6 +11,7 @@ rule e2_ls_path:
         reference="results/e2/reference.csv",
     params:
         eps=config["e2"]["ls_eps"],
+        code=lsib_code("e2_ls_path.py"),
     log:
         "results/logs/e2/ls_path.log",
     resources:
@@ -29,6 +30,7 @@ rule e2_ib_solutions:
     params:
         betas=config["e2"]["betas"],
         solver=config["e2"]["solver"],
+        code=lsib_code("e2_ib_solutions.py"),
     log:
         "results/logs/e2/ib_solutions.log",
     benchmark:
@@ -40,7 +42,7 @@ rule e2_ib_solutions:
         "../scripts/e2_ib_solutions.py"
 
 
-rule e2_figure:
+rule e2_fig4:
     conda:
         ENV
     input:
@@ -49,9 +51,11 @@ rule e2_figure:
         reference="results/e2/reference.csv",
     output:
         figure_output("results/e2/fig4_ib_vs_ls", "fig4", "E2 IB vs LS on CIFAR-10H"),
+    params:
+        code=lsib_code("e2_fig4.py"),
     log:
         "results/logs/e2/fig4.log",
     resources:
         **job_resources("light"),
     script:
-        "../scripts/plot_fig4.py"
+        "../scripts/e2_fig4.py"

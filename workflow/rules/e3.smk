@@ -3,7 +3,7 @@
 # raw pixels and on the untrained network (references that bracket the trained models).
 
 
-rule penultimate_features:
+rule run_features:
     conda:
         ENV
     input:
@@ -13,6 +13,7 @@ rule penultimate_features:
         f"{RUN_DIR}/features.pt",
     params:
         device=config["device"],
+        code=lsib_code("run_features.py"),
     wildcard_constraints:
         dataset="occluded",
     log:
@@ -21,10 +22,10 @@ rule penultimate_features:
     resources:
         **job_resources("inference", gpu=True),
     script:
-        "../scripts/penultimate_features.py"
+        "../scripts/run_features.py"
 
 
-rule probes:
+rule run_probes:
     conda:
         ENV
     input:
@@ -34,6 +35,7 @@ rule probes:
         f"{RUN_DIR}/probes.csv",
     params:
         probes=config["e3"]["probes"],
+        code=lsib_code("run_probes.py"),
     wildcard_constraints:
         dataset="occluded",
     log:
@@ -42,7 +44,7 @@ rule probes:
     resources:
         **job_resources("solver"),
     script:
-        "../scripts/probes.py"
+        "../scripts/run_probes.py"
 
 
 rule e3_reference_probes:
@@ -56,22 +58,25 @@ rule e3_reference_probes:
         probes=config["e3"]["probes"],
         model=config["e3"]["model"],
         seeds=config["e3"]["seeds"],
+        code=lsib_code("e3_reference_probes.py"),
     log:
         "results/logs/e3/reference_probes.log",
     threads: RES["inference"]["threads"]
     resources:
         **job_resources("inference"),  # CPU: untrained forward passes + probes on raw pixels (CIFAR: 50k × 3072)
     script:
-        "../scripts/reference_probes.py"
+        "../scripts/e3_reference_probes.py"
 
 
-rule e3_table:
+rule e3_probes:
     conda:
         ENV
     input:
-        run_files(plan.e3_runs(config), "probes.csv"),
+        e3_run_probes,
     output:
         "results/e3/probes.csv",
+    params:
+        code=lsib_code("concat_tables.py"),
     log:
         "results/logs/e3/table.log",
     resources:
@@ -80,7 +85,7 @@ rule e3_table:
         "../scripts/concat_tables.py"
 
 
-rule e3_figure:
+rule e3_fig6:
     conda:
         ENV
     input:
@@ -91,9 +96,10 @@ rule e3_figure:
     params:
         base=config["datasets"][config["e3"]["base"]]["source"],
         digits=config["datasets"][config["e3"]["digits"]]["source"],
+        code=lsib_code("e3_fig6.py"),
     log:
         "results/logs/e3/fig6.log",
     resources:
         **job_resources("light"),
     script:
-        "../scripts/plot_fig6.py"
+        "../scripts/e3_fig6.py"

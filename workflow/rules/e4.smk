@@ -1,11 +1,8 @@
 # E4 (Figs. 7–8): Grad-CAM of CE and LS models on Cluttered MNIST, and the share of saliency
 # that falls on the original digit (a number where the paper shows pictures).
 
-E4_RUNS = plan.e4_runs(config)
-E4_FIRST_SEED = [run for run in E4_RUNS if run.seed == config["e4"]["seeds"][0]]
 
-
-rule gradcam:
+rule run_gradcam:
     conda:
         ENV
     input:
@@ -19,6 +16,7 @@ rule gradcam:
         n_mass=config["e4"]["n_mass"],
         image_seed=config["e4"]["image_seed"],
         device=config["device"],
+        code=lsib_code("run_gradcam.py"),
     wildcard_constraints:
         dataset="cluttered",
     log:
@@ -27,19 +25,21 @@ rule gradcam:
     resources:
         **job_resources("inference", gpu=True),
     script:
-        "../scripts/gradcam.py"
+        "../scripts/run_gradcam.py"
 
 
 rule e4_tables:
     conda:
         ENV
     input:
-        gradcam=run_files(E4_RUNS, "gradcam.npz"),
-        metrics=run_files(E4_RUNS, "metrics.csv"),
+        gradcam=e4_run_gradcam,
+        metrics=e4_run_metrics,
     output:
         accuracy="results/e4/accuracy.csv",
         mass="results/e4/box_mass.csv",
         summary="results/e4/box_mass_summary.csv",
+    params:
+        code=lsib_code("e4_tables.py"),
     log:
         "results/logs/e4/tables.log",
     resources:
@@ -53,15 +53,17 @@ rule e4_fig7:
         ENV
     input:
         data="results/data/cluttered.pt",
-        gradcam=run_files(E4_FIRST_SEED, "gradcam.npz"),
+        gradcam=e4_first_seed_gradcam,
     output:
         figure_output("results/e4/fig7_gradcam", "fig7", "E4 Grad-CAM"),
+    params:
+        code=lsib_code("e4_fig7.py"),
     log:
         "results/logs/e4/fig7.log",
     resources:
         **job_resources("light"),
     script:
-        "../scripts/plot_fig7.py"
+        "../scripts/e4_fig7.py"
 
 
 rule e4_fig8:
@@ -69,27 +71,31 @@ rule e4_fig8:
         ENV
     input:
         data="results/data/cluttered.pt",
-        gradcam=run_files(E4_RUNS, "gradcam.npz"),
+        gradcam=e4_run_gradcam,
     output:
         figure_output("results/e4/fig8_gradcam_grid", "fig8", "E4 Grad-CAM"),
+    params:
+        code=lsib_code("e4_fig8.py"),
     log:
         "results/logs/e4/fig8.log",
     resources:
         **job_resources("light"),
     script:
-        "../scripts/plot_fig8.py"
+        "../scripts/e4_fig8.py"
 
 
-rule e4_box_mass_figure:
+rule e4_fig_box_mass:
     conda:
         ENV
     input:
-        "results/e4/box_mass.csv",
+        "results/e4/box_mass_summary.csv",
     output:
         figure_output("results/e4/fig_box_mass", "box_mass", "E4 Grad-CAM"),
+    params:
+        code=lsib_code("e4_fig_box_mass.py"),
     log:
         "results/logs/e4/box_mass.log",
     resources:
         **job_resources("light"),
     script:
-        "../scripts/plot_box_mass.py"
+        "../scripts/e4_fig_box_mass.py"

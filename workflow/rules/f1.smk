@@ -1,16 +1,17 @@
 # F1 (Fig. 1): the theory schematic, from closed forms only (SPEC §4).
 
 
-rule f1_figure:
+rule f1_fig1:
     conda:
         ENV
     output:
         figure_output("results/f1/fig1_theory", "fig1", "F1 theory"),
     params:
         num_classes=config["f1"]["num_classes"],
+        code=lsib_code("f1_fig1.py"),
     log:
         "results/logs/f1/fig1.log",
     resources:
         **job_resources("light"),
     script:
-        "../scripts/plot_fig1.py"
+        "../scripts/f1_fig1.py"

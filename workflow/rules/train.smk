@@ -1,5 +1,9 @@
 # Training (one GPU job per data set, model, objective, coefficient and seed) and the
 # dump of the trained model's outputs on every training and test example.
+#
+# Side file: while `train` runs, it keeps `checkpoint.pt` (lsib.trainer.CHECKPOINT) in the run
+# directory and resumes from it after a restart; it deletes it once model.pt is written, so it
+# is not a declared output (a finished run never has one).
 
 
 rule train:
@@ -13,6 +17,7 @@ rule train:
     params:
         recipe=lambda wc: plan.recipe_of(config, wc.dataset, wc.model),
         device=config["device"],
+        code=lsib_code("train.py"),
     log:
         run_log("train"),
     benchmark:
@@ -24,7 +29,7 @@ rule train:
         "../scripts/train.py"
 
 
-rule dump_outputs:
+rule run_outputs:
     conda:
         ENV
     input:
@@ -34,6 +39,7 @@ rule dump_outputs:
         f"{RUN_DIR}/outputs.pt",
     params:
         device=config["device"],
+        code=lsib_code("run_outputs.py"),
     log:
         run_log("outputs"),
     benchmark:
@@ -42,4 +48,4 @@ rule dump_outputs:
     resources:
         **job_resources("inference", gpu=True),
     script:
-        "../scripts/dump_outputs.py"
+        "../scripts/run_outputs.py"
