@@ -95,3 +95,52 @@ def test_coef_label_round_trips(coef: float, label: str) -> None:
 
 def test_grid_is_linspace() -> None:
     assert list(plan.grid({"start": 0.0, "stop": 1.0, "num": 5})) == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+# ---------------------------------------------------------------- the configuration reference
+
+from lsib import schema_doc  # noqa: E402
+
+SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"
+START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
+
+
+def test_every_schema_key_has_a_description_and_a_row() -> None:
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    table = schema_doc.reference(schema)
+    for key in ("raw_dir", "datasets.<name>.source", "recipes.<name>.augment", "e1.runs[].objectives.ls", "resources.light.mem_mb"):
+        assert f"| `{key}` |" in table
+    config = load_config()
+    assert f"| `e3.{next(iter(config['e3']))}` |" in table
+    del schema["properties"]["e4"]["properties"]["canvas"]["description"]
+    with pytest.raises(schema_doc.SchemaDocError, match=r"e4\.canvas: no description"):
+        schema_doc.reference(schema)
+
+
+def test_reference_renders_types_and_bounds() -> None:
+    schema = {"type": "object", "$defs": {"p": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}},
+              "properties": {"a": {"$ref": "#/$defs/p", "description": "A"},
+                             "b": {"type": "array", "items": {"enum": ["x", "y"]}, "description": "B"},
+                             "c": {"type": ["integer", "null"], "minimum": 2, "description": "C"}}}
+    assert schema_doc.reference(schema).splitlines()[2:] == [
+        "| `a` | number in (0, 1] | A |",
+        "| `b` | list of one of `x`, `y` | B |",
+        "| `c` | integer or null ≥ 2 | C |",
+    ]
+
+
+def test_readme_configuration_reference_is_the_schema() -> None:
+    """README's section between the config-reference markers is `python -m lsib.schema_doc`'s output."""
+    readme = (ROOT / "README.md").read_text()
+    assert START in readme and END in readme, "README.md lacks the config-reference markers"
+    section = readme.split(START, 1)[1].split(END, 1)[0].strip()
+    assert section == schema_doc.reference(yaml.safe_load(SCHEMA_PATH.read_text())).strip(), \
+        "README's configuration reference is stale: paste `python -m lsib.schema_doc` between the markers"
+
+
+def test_data_sets_sharing_a_source_share_one_download(tmp_path: Path) -> None:
+    result = dry_run(tmp_path, (ROOT / "presets/quick.yaml").read_text())
+    assert result.returncode == 0, result.stderr
+    counts = {line.split()[0]: int(line.split()[1]) for line in result.stdout.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit()}
+    assert counts["data_download"] == 1  # fashion_mnist, used by two data sets; mnist5k needs none
+    assert counts["data_prepare"] == 3
