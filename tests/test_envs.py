@@ -1,4 +1,4 @@
-"""The conda environment (envs/lsib.yaml) and pyproject.toml ask for the same packages, and lint is clean."""
+"""The conda environment (envs/lsib.yaml) pins the packages pyproject.toml asks for, inside its bounds; lint is clean."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 #: conda-forge/pytorch names of PyPI distributions, where they differ.
@@ -22,18 +24,28 @@ def parse(requirement: str) -> tuple[str, str]:
     return name.lower(), spec.replace(" ", "")
 
 
-def test_conda_env_matches_pyproject_dependencies() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {CONDA_NAMES.get(name, name): spec for name, spec in map(parse, project["dependencies"])}
+def pins() -> dict[str, str]:
+    """Package → pinned version of envs/lsib.yaml (conda and pip entries, ``name==version``)."""
     env = yaml.safe_load((ROOT / "envs/lsib.yaml").read_text())["dependencies"]
     listed: dict[str, str] = {}
     for entry in env:
         for requirement in entry["pip"] if isinstance(entry, dict) else [entry]:
             name, spec = parse(requirement)
             listed[name] = spec
-    listed.pop("python")
-    listed.pop("pip")
-    assert listed == wanted
+    assert listed.pop("pip") == ""
+    return listed
+
+
+def test_conda_env_pins_every_pyproject_dependency_inside_its_bound() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {CONDA_NAMES.get(name, name): SpecifierSet(spec) for name, spec in map(parse, project["dependencies"])}
+    listed = pins()
+    python = listed.pop("python")
+    assert python.startswith("==") and Version(python[2:]) in SpecifierSet(project["requires-python"])
+    assert listed.keys() == wanted.keys()
+    for name, spec in listed.items():
+        assert spec.startswith("=="), f"{name} is not pinned: {spec!r}"
+        assert Version(spec[2:]) in wanted[name], f"{name}{spec} is outside pyproject's {wanted[name]}"
 
 
 @pytest.mark.parametrize("preset", [(), ("--configfile", "config.yaml", "presets/quick.yaml")])

@@ -1,9 +1,9 @@
 # Shared definitions: the run plan (lsib.plan), names (lsib.names), wildcard constraints,
 # resources, code fingerprints (lsib.provenance), input functions and targets.
 #
-# Naming scheme: a rule is `<stage>_<product>` (stages: data, run, e1…e4, f1), its script is
-# `workflow/scripts/<rule>.py` and its output is `<product>.<ext>` in the stage's folder
-# (`results/runs/<run>/` for the `run` stage). `train` makes the run directory itself.
+# Naming scheme: rules are called `<stage>_<product>` (stages data, run, e1…e4, f1), each
+# script is `workflow/scripts/<rule name>.py` and each output `<product>.<ext>` in the stage's
+# folder (`results/runs/<run>/` for the `run` stage); `train` makes the run directory itself.
 import os
 import sys
 
@@ -12,7 +12,7 @@ import sys
 # prepended to, never replaced.
 SRC = os.path.join(workflow.basedir, "src")
 sys.path.insert(0, SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join([SRC, *filter(None, [os.environ.get("PYTHONPATH")])])
+os.environ.update(PYTHONPATH=os.pathsep.join([SRC, *filter(None, [os.environ.get("PYTHONPATH")])]))
 
 import lsib.names as names
 import lsib.plan as plan
@@ -77,6 +77,16 @@ def job_resources(kind, gpu=False):
     if gpu:
         res["gpu"] = 1
     return res
+
+
+def source_options(source):
+    """Download options of ``source``, shared by every configured data set built from it."""
+    specs = [spec for spec in config["datasets"].values() if spec["source"] == source]
+    local_dirs = {spec.get("local_dir") for spec in specs} - {None}
+    if len(local_dirs) > 1:
+        raise WorkflowError(f"datasets: the data sets of source {source!r} name different local_dir values {sorted(local_dirs)}")
+    return {"local_dir": next(iter(local_dirs), None), "download": any(spec.get("download", True) for spec in specs)}
+
 
 
 # Input functions: each takes the job's wildcards and returns the files named after it.

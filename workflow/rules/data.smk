@@ -25,15 +25,6 @@ rule data_cifar10h:
         "../scripts/data_cifar10h.py"
 
 
-def source_options(source):
-    """Download options of ``source``, shared by every configured data set built from it."""
-    specs = [spec for spec in config["datasets"].values() if spec["source"] == source]
-    local_dirs = {spec.get("local_dir") for spec in specs} - {None}
-    if len(local_dirs) > 1:
-        raise WorkflowError(f"datasets: the data sets of source {source!r} name different local_dir values {sorted(local_dirs)}")
-    return {"local_dir": next(iter(local_dirs), None), "download": any(spec.get("download", True) for spec in specs)}
-
-
 rule data_download:
     conda:
         ENV
