@@ -171,3 +171,5 @@ def test_report_holds_every_figure_with_its_caption(quick: Path) -> None:
     for caption in ("is not IB-optimal", "exact LS-optimum path of this training set", "for 10 balanced classes",
                     "probe accuracy falling", "digit 1 as the known exception", "box's share of the canvas"):
         assert caption in html
+    assert "Five stages, each a rule file" in html  # the workflow page (workflow/report/workflow.rst)
+    assert "information plane, data set" in html and "fashion_mnist" in html  # Fig. 3 labelled per data set

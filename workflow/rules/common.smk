@@ -65,9 +65,10 @@ def figure(path):
     return [f"{path}.pdf", f"{path}.png"]
 
 
-def figure_output(path, caption, category, subcategory=None):
-    """A figure rule's outputs: the PDF, and the PNG shown in `snakemake --report` with its caption."""
-    png = report(f"{path}.png", caption=f"../report/{caption}.rst", category=category, subcategory=subcategory)
+def figure_output(path, caption, category, subcategory=None, labels=None):
+    """A figure rule's outputs: the PDF, and the PNG shown in `snakemake --report` with its caption
+    (``subcategory`` and ``labels`` may hold wildcards, e.g. one entry per data set)."""
+    png = report(f"{path}.png", caption=f"../report/{caption}.rst", category=category, subcategory=subcategory, labels=labels)
     return [f"{path}.pdf", png]
 
 
@@ -86,7 +87,6 @@ def source_options(source):
     if len(local_dirs) > 1:
         raise WorkflowError(f"datasets: the data sets of source {source!r} name different local_dir values {sorted(local_dirs)}")
     return {"local_dir": next(iter(local_dirs), None), "download": any(spec.get("download", True) for spec in specs)}
-
 
 
 # Input functions: each takes the job's wildcards and returns the files named after it.

@@ -62,7 +62,10 @@ rule e1_fig3:
         runs="results/e1/{dataset}/information.csv",
         path="results/e1/{dataset}/ls_path.csv",
     output:
-        figure_output("results/e1/{dataset}/fig3_information_plane", "fig3", "E1 information plane", "{dataset}"),
+        figure_output(
+            "results/e1/{dataset}/fig3_information_plane", "fig3", "E1 information plane", "{dataset}",
+            labels={"figure": "Fig. 3", "data set": "{dataset}"},
+        ),
     params:
         code=lsib_code("e1_fig3.py"),
     log:
