@@ -133,7 +133,7 @@ def test_workflow_scripts_fingerprint_and_missing_module_is_named(tmp_path: Path
     assert script_dependencies(CodeIndex(ROOT / "src"), script) == {}  # not in the tree: not lsib code
 
 
-@pytest.mark.parametrize("module", ["lsib.names", "lsib.provenance", "lsib.plan", "lsib.schema_doc"])
+@pytest.mark.parametrize("module", ["lsib.names", "lsib.provenance", "lsib.plan", "lsib.schema_doc", "lsib.joblog", "lsib.fetch", "lsib.probes"])
 def test_light_modules_do_not_import_torch(module: str) -> None:
     """Modules the workflow imports at parse time (and light jobs could use) load no torch."""
     code = f"import sys, {module}; assert 'torch' not in sys.modules, sorted(m for m in sys.modules if 'torch' in m)"

@@ -97,6 +97,8 @@ class CodeIndex:
     def __init__(self, src: str | os.PathLike[str]) -> None:
         self.src = Path(src)
         self._modules: dict[str, Module] = {}
+        self._import_maps: dict[str, dict[str, Node]] = {}
+        self._code: dict[Node, tuple[list[str], set[Node]]] = {}
 
     def module_file(self, module: str) -> Path | None:
         """The file of ``module`` (``lsib.x`` → ``src/lsib/x.py`` or ``src/lsib/x/__init__.py``)."""
@@ -147,11 +149,15 @@ class CodeIndex:
 
     def _imports(self, module: Module) -> dict[str, Node]:
         """Top-level import bindings of ``module`` that point into the tracked package."""
+        if module.name in self._import_maps:
+            return self._import_maps[module.name]
         out: dict[str, Node] = {}
         for statements in module.bindings.values():
             for statement in statements:
                 if isinstance(statement, (ast.Import, ast.ImportFrom)):
                     out |= self._resolve_import(module, statement)
+        if module.name in self._modules:  # scripts are not cached: they are parsed afresh
+            self._import_maps[module.name] = out
         return out
 
     def dependencies(self, module: Module, statements: Iterable[ast.stmt]) -> set[Node]:
@@ -186,7 +192,12 @@ class CodeIndex:
         return deps
 
     def code(self, node: Node) -> tuple[list[str], set[Node]]:
-        """The normalised statements of ``node`` and the nodes it depends on."""
+        """The normalised statements of ``node`` and the nodes it depends on (computed once)."""
+        if node not in self._code:
+            self._code[node] = self._compute_code(node)
+        return self._code[node]
+
+    def _compute_code(self, node: Node) -> tuple[list[str], set[Node]]:
         module_name, symbol = node
         module = self.module(module_name)
         if symbol == WHOLE_MODULE:
