@@ -7,6 +7,7 @@ import math
 import os
 from pathlib import Path
 
+import jsonschema
 import pytest
 import torch
 import yaml
@@ -14,6 +15,7 @@ import yaml
 from lsib.augment import augment, crop_flip, random_crop_flip, random_resized_crop_flip
 from lsib.losses import Objective
 from lsib.models import build_model
+from lsib.runs import UnreadableModel, load_trained, save_trained
 from lsib.checkpoint import data_fingerprint, differences
 from lsib.train_settings import TrainSettings
 from lsib.trainer import (
@@ -457,3 +459,40 @@ def test_unreadable_checkpoint_is_set_aside_and_the_run_restarts(tmp_path: Path)
     assert lines[0].startswith(f"checkpoint {path} is unreadable") and f"set aside as {kept[0].name}" in lines[0]
     assert [r["epoch"] for r in rows] == [1, 2, 3]
     assert_same_state(restarted, fresh)
+
+
+def test_config_training_section_matches_the_schema_and_the_settings() -> None:
+    root = Path(__file__).resolve().parents[1]
+    schema = yaml.safe_load((root / "workflow/schemas/config.schema.yaml").read_text())
+    config = yaml.safe_load((root / "config.yaml").read_text())
+    assert TrainSettings.from_dict(config["training"]) == TrainSettings()
+    accepted = ["{precision: off, channels_last: on, compile: off, eval_every: 3}",
+                "{precision: bf16, channels_last: 'off', compile: true, eval_every: auto}"]  # fmt: skip
+    for text in accepted:  # whatever the schema accepts, the trainer accepts
+        config["training"] = yaml.safe_load(text)
+        jsonschema.validate(config, schema)
+        TrainSettings.from_dict(config["training"]).resolve("cuda")
+    for bad in ("{precision: fp16}", "{compile: maybe}", "{eval_every: 0}", "{eval_every: true}"):
+        config["training"] = {**yaml.safe_load(accepted[0]), **yaml.safe_load(bad)}
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(config, schema)
+        with pytest.raises(ValueError):
+            TrainSettings.from_dict(config["training"])
+
+
+def test_unreadable_model_names_the_file_and_the_command_that_rebuilds_it(tmp_path: Path) -> None:
+    seed_everything(0)
+    model = build_model("resnet8", CLASSES, 1, SIZE)
+    arch = {"name": "resnet8", "num_classes": CLASSES, "in_channels": 1, "image_size": SIZE}
+    path = tmp_path / "results/runs/x/model.pt"
+    save_trained(path, model, arch, {"seed": 0})
+    loaded, meta = load_trained(path)
+    assert meta == {"seed": 0}
+    assert_same_state(loaded, model)
+    path.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(UnreadableModel) as error:
+        load_trained(path)
+    assert str(path) in str(error.value) and f"snakemake --cores all --forcerun {path}" in str(error.value)
+    save_trained(path, model, {**arch, "name": "resnet20"}, {})  # weights of another architecture
+    with pytest.raises(UnreadableModel, match="RuntimeError"):
+        load_trained(path)

@@ -13,6 +13,7 @@ rule train:
     params:
         recipe=lambda wc: plan.recipe_of(config, wc.dataset, wc.model),
         device=config["device"],
+        training=config["training"],
     log:
         run_log("train"),
     benchmark:
