@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import math
 import os
 from pathlib import Path
@@ -496,3 +497,17 @@ def test_unreadable_model_names_the_file_and_the_command_that_rebuilds_it(tmp_pa
     save_trained(path, model, {**arch, "name": "resnet20"}, {})  # weights of another architecture
     with pytest.raises(UnreadableModel, match="RuntimeError"):
         load_trained(path)
+
+
+def test_benchmark_table_projects_160_epochs_and_states_the_ratio() -> None:
+    path = Path(__file__).resolve().parents[1] / "benchmarks/bench_train.py"
+    spec = importlib.util.spec_from_file_location("bench_train", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    fast = {"name": "lsib", "images": 1000, "seconds": 0.25, "setup": 40.0, "peak_mb": 900.0}
+    plain = {"name": "plain", "images": 1000, "seconds": 2.0, "setup": 10.0, "peak_mb": 1200.0}
+    text = bench.table([fast, plain])
+    # 160 × 50,000 images at 4,000 images/s = 2,000 s, + 40 s setup = 34.0 min; at 500/s: 16,000 s + 10 s = 4.4 h.
+    assert "| lsib | 4,000 | 34.0 min | 40.0 s | 900 MB |" in text
+    assert "| plain | 500 | 4.4 h | 10.0 s | 1,200 MB |" in text
+    assert text.endswith("ratio lsib / plain: 8.00× images/s")
