@@ -192,7 +192,8 @@ def main() -> None:
         if child.returncode != 0:
             sys.exit(f"{variant} run failed:\n{child.stderr}")
         results.append(json.loads(child.stdout.strip().splitlines()[-1]))
-    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{platform.processor() or 'CPU'}, {torch.get_num_threads()} threads"
+    cpu = f"{platform.processor() or 'CPU'}, {torch.get_num_threads()} threads"
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else cpu
     print(f"ResNet-56, {N_IMAGES:,} × 3×{SIDE}×{SIDE} synthetic images, batch {RESNET_RECIPE.batch_size}; "
           f"{device.type} ({where}); torch {torch.__version__}; {warmup} warm-up + {steps} timed batches; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")  # fmt: skip

@@ -413,7 +413,9 @@ class Loop:
                 report.append(f"{name}: {len(values)}/{t.numel()} non-finite (e.g. {values[0].item()})")
         return report
 
-    def compile(self, sample_shape: tuple[int, ...], train_sizes: list[int], eval_sizes: list[int], log: Callable[[str], None]) -> None:
+    def compile(
+        self, sample_shape: tuple[int, ...], train_sizes: list[int], eval_sizes: list[int], log: Callable[[str], None]
+    ) -> None:
         """``torch.compile`` the model and compile every graph now, on zero inputs of each batch size
         (training forward + backward, eval forward), restoring weights, buffers, gradients and RNG
         afterwards; on any failure log it and stay eager."""
