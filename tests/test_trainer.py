@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import math
+import os
 from pathlib import Path
 
+import jsonschema
 import pytest
 import torch
+import yaml
 
 from lsib.augment import augment, crop_flip, random_crop_flip, random_resized_crop_flip
 from lsib.losses import Objective
 from lsib.models import build_model
+from lsib.runs import UnreadableModel, load_trained, save_trained
+from lsib.checkpoint import data_fingerprint, differences
+from lsib.train_settings import TrainSettings
 from lsib.trainer import (
     CCT_RECIPE,
     METRIC_COLUMNS,
     RESNET_RECIPE,
     Recipe,
+    TrainingDiverged,
+    batch_sizes,
     learning_rate,
     penultimate_features,
     predict_proba,
@@ -27,9 +36,9 @@ from lsib.trainer import (
 SIZE, CLASSES = 12, 4
 
 
-def synthetic_data(n_train: int = 96, n_test: int = 48) -> dict:
+def synthetic_data(n_train: int = 96, n_test: int = 48, seed: int = 123) -> dict:
     """Separable 1×12×12 images: class k is a flat grey level 40 + 50k plus noise."""
-    g = torch.Generator().manual_seed(123)
+    g = torch.Generator().manual_seed(seed)
 
     def split(n: int) -> tuple[torch.Tensor, torch.Tensor]:
         y = torch.arange(n) % CLASSES
@@ -48,12 +57,14 @@ def tiny_recipe(**overrides: object) -> Recipe:
     return Recipe.from_dict({"lr": 0.05, "epochs": 3, "milestones": [2], "batch_size": 32, **overrides})
 
 
-def fit(model_name: str, objective_name: str, recipe: Recipe, run_dir: Path, seed: int = 0, log=lambda s: None):
+def fit(model_name: str, objective_name: str, recipe: Recipe, run_dir: Path, seed: int = 0, log=lambda s: None,
+        data: dict | None = None, settings: TrainSettings | None = None):  # fmt: skip
     """Build model and objective under ``seed``, then train (resuming from ``run_dir`` if possible)."""
     seed_everything(seed)
     model = build_model(model_name, CLASSES, 1, SIZE)
     objective = Objective(objective_name, 0.1, CLASSES)
-    rows = train(model, objective, synthetic_data(), recipe, seed, run_dir, log=log, device="cpu")
+    data = synthetic_data() if data is None else data
+    rows = train(model, objective, data, recipe, seed, run_dir, log=log, device="cpu", settings=settings).rows
     return model, objective, rows
 
 
@@ -202,7 +213,8 @@ def test_resume_after_kill_is_bit_identical(tmp_path: Path, model_name: str, obj
         fit(model_name, objective_name, recipe, tmp_path / "resumed", log=kill_after(1))
     lines: list[str] = []
     resumed, resumed_objective, resumed_rows = fit(model_name, objective_name, recipe, tmp_path / "resumed", log=lines.append)
-    assert lines[0].startswith("resuming") and len(lines) == 1 + recipe.total_epochs - 1
+    assert lines[0].startswith("resuming")
+    assert [line.split()[1] for line in lines if line.startswith("epoch ")] == ["2/3", "3/3"]
     assert_same_state(full, resumed)
     assert_same_state(full_objective, resumed_objective)
     drop_time = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
@@ -245,13 +257,15 @@ def test_outputs_on_disk(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "metrics.csv"]
     checkpoint = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
     assert checkpoint["epoch"] == 2 and len(checkpoint["metrics"]) == 2
-    assert set(checkpoint) >= {"model", "objective", "optimizer", "rng", "recipe", "seed"}
+    assert set(checkpoint) >= {"model", "objective", "optimizer", "rng", "provenance", "metrics"}
+    origin = checkpoint["provenance"]
+    assert (origin["seed"], origin["objective"], origin["coef"], origin["model"]) == (0, "cp", 0.1, "CifarResNet")
+    assert origin["recipe"] == tiny_recipe(epochs=2).to_dict() and len(origin["data_sha256"]) == 64
+    assert origin["settings"] == {"precision": "off", "channels_last": False, "compile": False}
     # A finished run resumes at its end: nothing is retrained.
     again, _, rows_again = fit("resnet8", "cp", tiny_recipe(epochs=2), tmp_path)
     assert rows_again == rows
     assert_same_state(model, again)
-    with pytest.raises(ValueError, match="another seed or recipe"):
-        fit("resnet8", "cp", tiny_recipe(epochs=2), tmp_path, seed=9)
 
 
 def test_vib_classifier_is_trained(tmp_path: Path) -> None:
@@ -277,3 +291,223 @@ def test_predict_proba_and_features(tmp_path: Path) -> None:
         expected = torch.softmax(model(x).double(), dim=1)
         torch.testing.assert_close(feats, model.features(x))
     torch.testing.assert_close(probs, expected)
+
+
+# --- device settings ----------------------------------------------------------------------
+
+
+def test_settings_resolve_per_device_and_parse_yaml_switches() -> None:
+    auto = TrainSettings()
+    assert auto.resolve("cuda") == TrainSettings("bf16", True, True, 10)
+    assert auto.resolve("cpu") == TrainSettings("off", False, False, 1)
+    # YAML 1.1 reads on/off as booleans: `precision: off` arrives as False.
+    parsed = TrainSettings.from_dict(yaml.safe_load("{precision: off, channels_last: on, compile: off, eval_every: 3}"))
+    assert parsed == TrainSettings("off", True, False, 3) and parsed.resolved
+    assert TrainSettings(compile="on", channels_last="FALSE").resolve("cuda") == TrainSettings("bf16", False, True, 10)
+    assert TrainSettings.from_dict(parsed.to_dict()) == parsed
+    for bad, key in (({"precision": "fp16"}, "precision"), ({"compile": "yes"}, "compile"),
+                     ({"eval_every": 0}, "eval_every"), ({"eval_every": True}, "eval_every"), ({"amp": 1}, "amp")):  # fmt: skip
+        with pytest.raises(ValueError, match=key):
+            TrainSettings.from_dict(bad)
+
+
+def test_batch_sizes() -> None:
+    assert batch_sizes(96, 32) == [32] and batch_sizes(100, 32) == [32, 4] and batch_sizes(10, 32) == [10]
+
+
+def test_bf16_and_channels_last_run_on_cpu(tmp_path: Path) -> None:
+    recipe = tiny_recipe(epochs=3, milestones=[], augment="none")
+    fast = TrainSettings(precision="bf16", channels_last=True, compile=False)
+    model, _, rows = fit("resnet8", "ce", recipe, tmp_path / "fast", settings=fast)
+    _, _, plain = fit("resnet8", "ce", recipe, tmp_path / "plain")
+    assert model.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert rows[-1]["train_acc"] >= 0.9
+    # bf16 autocast really ran (the numbers differ from float32) yet tracks float32 closely.
+    losses, plain_losses = [r["loss"] for r in rows], [r["loss"] for r in plain]
+    assert losses != plain_losses and losses == pytest.approx(plain_losses, rel=0.1)
+
+
+def test_test_accuracy_every_k_epochs_carries_the_latest(tmp_path: Path) -> None:
+    recipe = tiny_recipe(epochs=4)
+    every, _, rows = fit("resnet8", "ce", recipe, tmp_path / "k", settings=TrainSettings(eval_every=3))
+    full, _, reference = fit("resnet8", "ce", recipe, tmp_path / "all")
+    assert_same_state(every, full)  # evaluation changes no weight and draws no random number
+    assert [r["test_epoch"] for r in rows] == [1, 1, 3, 4]
+    assert [r["test_acc"] for r in rows] == [reference[i]["test_acc"] for i in (0, 0, 2, 3)]
+    with open(tmp_path / "k" / "metrics.csv", newline="") as f:
+        assert all(value != "" for row in csv.DictReader(f) for value in row.values())
+
+
+def tiny_convnet() -> torch.nn.Module:
+    """A 3×3 conv + BatchNorm + linear head: the smallest net whose compilation still covers conv, norm and backward."""
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, CLASSES),
+    )  # fmt: skip
+
+
+def test_compiled_and_eager_agree_on_cpu(tmp_path: Path) -> None:
+    """Inductor on CPU (the code path CUDA runs, minus the device): same metrics within float tolerance."""
+    recipe = tiny_recipe(epochs=3, milestones=[], augment="crop_flip", lr=0.05)
+    results, models, lines = {}, {}, []
+    for compiled in (True, False):
+        models[compiled] = tiny_convnet()
+        results[compiled] = train(models[compiled], Objective("ls", 0.1, CLASSES), synthetic_data(), recipe, 0,
+                                  tmp_path / str(compiled), log=lines.append, device="cpu",
+                                  settings=TrainSettings(compile=compiled))  # fmt: skip
+    assert results[True].execution["compiled"] is True and results[False].execution["compiled"] is False
+    assert any(line.startswith("torch.compile: 1 training and 1 eval batch shapes compiled") for line in lines), lines
+    assert results[True].rows[-1]["loss"] < results[True].rows[0]["loss"]  # it trains
+    for row, ref in zip(results[True].rows, results[False].rows, strict=True):
+        assert row["loss"] == pytest.approx(ref["loss"], rel=1e-5)
+        assert (row["train_acc"], row["test_acc"]) == (ref["train_acc"], ref["test_acc"])
+    for key, value in models[True].state_dict().items():
+        torch.testing.assert_close(value, models[False].state_dict()[key], rtol=1e-4, atol=1e-5)
+
+
+def test_failed_compilation_falls_back_to_eager_with_a_log_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            raise RuntimeError("backend exploded")
+
+    monkeypatch.setattr(torch, "compile", lambda module, **kwargs: Broken())
+    lines: list[str] = []
+    fallback, _, rows = fit("resnet8", "ce", tiny_recipe(epochs=2), tmp_path / "fallback", log=lines.append,
+                            settings=TrainSettings(compile=True))  # fmt: skip
+    eager, _, reference = fit("resnet8", "ce", tiny_recipe(epochs=2), tmp_path / "eager")
+    assert "torch.compile failed (RuntimeError: backend exploded); falling back to eager" in lines
+    assert_same_state(fallback, eager)  # the failed warm-up left no trace
+    drop_time = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
+    assert drop_time(rows) == drop_time(reference)
+
+
+# --- divergence and checkpoint provenance ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("lr", "epoch", "value"), [(1e8, 1, "nan"), (1000.0, 2, "inf")])
+def test_divergence_stops_training_naming_run_epoch_and_value(tmp_path: Path, lr: float, epoch: int, value: str) -> None:
+    """lr 1e8 turns weights to nan in epoch 1; lr 1000 sends BatchNorm statistics to inf in epoch 2."""
+    with pytest.raises(TrainingDiverged) as error:
+        fit("resnet8", "ce", tiny_recipe(lr=lr), tmp_path)
+    message = str(error.value)
+    assert f"run {tmp_path}" in message and f"epoch {epoch}/3" in message and f"(e.g. {value})" in message
+    if epoch == 1:
+        assert not (tmp_path / "checkpoint.pt").exists() and not (tmp_path / "metrics.csv").exists()
+    else:  # the last good epoch's checkpoint and metrics stay; the bad epoch was not written
+        assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["epoch"] == epoch - 1
+        with open(tmp_path / "metrics.csv", newline="") as f:
+            assert len(list(csv.DictReader(f))) == epoch - 1
+
+
+def test_nonfinite_loss_alone_stops_training(tmp_path: Path) -> None:
+    class NanObjective(Objective):
+        def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+            return super().forward(logits, target) * torch.tensor(float("nan")) if self.training else logits.sum()
+
+    seed_everything(0)
+    with pytest.raises(TrainingDiverged, match=r"epoch 1/3 \(lr 0.05\): mean loss nan"):
+        # nan × loss gives nan gradients, so parameters go nan too; the loss is reported first.
+        train(build_model("resnet8", CLASSES, 1, SIZE), NanObjective("ce", 0, CLASSES), synthetic_data(), tiny_recipe(),
+              0, tmp_path, log=lambda s: None, device="cpu")  # fmt: skip
+
+
+CHANGES = {"data": ({"data": synthetic_data(seed=7)}, "data_sha256: "), "seed": ({"seed": 5}, "seed: 0 → 5")}
+
+
+@pytest.mark.parametrize("change", ["data", "seed"])
+def test_checkpoint_of_other_inputs_restarts_from_scratch(tmp_path: Path, change: str) -> None:
+    """E.g. `datasets.<name>.seed` changed between a kill and the rerun: a new subset, so a new run."""
+    with pytest.raises(Killed):
+        fit("resnet8", "ce", tiny_recipe(), tmp_path / "run", log=kill_after(1))
+    overrides, expected = CHANGES[change]
+    lines: list[str] = []
+    restarted, _, rows = fit("resnet8", "ce", tiny_recipe(), tmp_path / "run", log=lines.append, **overrides)
+    fresh, _, _ = fit("resnet8", "ce", tiny_recipe(), tmp_path / "fresh", **overrides)
+    assert lines[0].startswith(f"checkpoint {tmp_path / 'run' / 'checkpoint.pt'} was trained on something else")
+    assert expected in lines[0] and lines[0].endswith("training restarts from scratch")
+    assert [r["epoch"] for r in rows] == [1, 2, 3]
+    assert_same_state(restarted, fresh)
+
+
+def test_provenance_differences_name_each_changed_key() -> None:
+    base = {"data_sha256": data_fingerprint(synthetic_data()), "seed": 0, "recipe": tiny_recipe().to_dict(),
+            "settings": {"precision": "off", "channels_last": False}, "arch": {"name": "resnet8"}}  # fmt: skip
+    cases = [
+        ({"data_sha256": data_fingerprint(synthetic_data(seed=7))}, f"data_sha256: {base['data_sha256'][:12]}… → "),
+        ({"recipe": tiny_recipe(lr=0.04).to_dict()}, "recipe.lr: 0.05 → 0.04"),
+        ({"settings": {"precision": "bf16", "channels_last": False}}, "settings.precision: 'off' → 'bf16'"),
+        ({"arch": {"name": "resnet20"}}, "arch.name: 'resnet8' → 'resnet20'"),
+    ]
+    for change, expected in cases:
+        found = differences(base, {**base, **change})
+        assert len(found) == 1 and found[0].startswith(expected), found
+    assert differences(base, dict(base)) == []
+    assert differences({}, {"seed": 1}) == ["seed: '(absent)' → 1"]
+
+
+def test_unreadable_checkpoint_is_set_aside_and_the_run_restarts(tmp_path: Path) -> None:
+    with pytest.raises(Killed):
+        fit("resnet8", "ce", tiny_recipe(), tmp_path / "run", log=kill_after(1))
+    path = tmp_path / "run" / "checkpoint.pt"
+    path.write_bytes(path.read_bytes()[:1000])  # truncated, as by a full disk
+    truncated = path.read_bytes()
+    lines: list[str] = []
+    restarted, _, rows = fit("resnet8", "ce", tiny_recipe(), tmp_path / "run", log=lines.append)
+    fresh, _, _ = fit("resnet8", "ce", tiny_recipe(), tmp_path / "fresh")
+    kept = [p for p in (tmp_path / "run").iterdir() if p.name.startswith("checkpoint.pt.corrupt-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == truncated
+    assert lines[0].startswith(f"checkpoint {path} is unreadable") and f"set aside as {kept[0].name}" in lines[0]
+    assert [r["epoch"] for r in rows] == [1, 2, 3]
+    assert_same_state(restarted, fresh)
+
+
+def test_config_training_section_matches_the_schema_and_the_settings() -> None:
+    root = Path(__file__).resolve().parents[1]
+    schema = yaml.safe_load((root / "workflow/schemas/config.schema.yaml").read_text())
+    config = yaml.safe_load((root / "config.yaml").read_text())
+    assert TrainSettings.from_dict(config["training"]) == TrainSettings()
+    accepted = ["{precision: off, channels_last: on, compile: off, eval_every: 3}",
+                "{precision: bf16, channels_last: 'off', compile: true, eval_every: auto}"]  # fmt: skip
+    for text in accepted:  # whatever the schema accepts, the trainer accepts
+        config["training"] = yaml.safe_load(text)
+        jsonschema.validate(config, schema)
+        TrainSettings.from_dict(config["training"]).resolve("cuda")
+    for bad in ("{precision: fp16}", "{compile: maybe}", "{eval_every: 0}", "{eval_every: true}"):
+        config["training"] = {**yaml.safe_load(accepted[0]), **yaml.safe_load(bad)}
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(config, schema)
+        with pytest.raises(ValueError):
+            TrainSettings.from_dict(config["training"])
+
+
+def test_unreadable_model_names_the_file_and_the_command_that_rebuilds_it(tmp_path: Path) -> None:
+    seed_everything(0)
+    model = build_model("resnet8", CLASSES, 1, SIZE)
+    arch = {"name": "resnet8", "num_classes": CLASSES, "in_channels": 1, "image_size": SIZE}
+    path = tmp_path / "results/runs/x/model.pt"
+    save_trained(path, model, arch, {"seed": 0})
+    loaded, meta = load_trained(path)
+    assert meta == {"seed": 0}
+    assert_same_state(loaded, model)
+    path.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(UnreadableModel) as error:
+        load_trained(path)
+    assert str(path) in str(error.value) and f"snakemake --cores all --forcerun {path}" in str(error.value)
+    save_trained(path, model, {**arch, "name": "resnet20"}, {})  # weights of another architecture
+    with pytest.raises(UnreadableModel, match="RuntimeError"):
+        load_trained(path)
+
+
+def test_benchmark_table_projects_160_epochs_and_states_the_ratio() -> None:
+    path = Path(__file__).resolve().parents[1] / "benchmarks/bench_train.py"
+    spec = importlib.util.spec_from_file_location("bench_train", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    fast = {"name": "lsib", "images": 1000, "seconds": 0.25, "setup": 40.0, "peak_mb": 900.0}
+    plain = {"name": "plain", "images": 1000, "seconds": 2.0, "setup": 10.0, "peak_mb": 1200.0}
+    text = bench.table([fast, plain])
+    # 160 × 50,000 images at 4,000 images/s = 2,000 s, + 40 s setup = 34.0 min; at 500/s: 16,000 s + 10 s = 4.4 h.
+    assert "| lsib | 4,000 | 34.0 min | 40.0 s | 900 MB |" in text
+    assert "| plain | 500 | 4.4 h | 10.0 s | 1,200 MB |" in text
+    assert text.endswith("ratio lsib / plain: 8.00× images/s")

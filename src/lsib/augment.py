@@ -42,28 +42,33 @@ def crop_flip(x: torch.Tensor, offset_y: torch.Tensor, offset_x: torch.Tensor, f
     return padded[batch_index, channel_index, rows[:, None, :, None], cols[:, None, None, :]]
 
 
-def random_crop_flip(x: torch.Tensor, padding: int, flip: bool, generator: torch.Generator) -> torch.Tensor:
-    """Random crop with zero padding ``padding`` and, if ``flip``, a random horizontal mirror."""
-    b = x.shape[0]
+def crop_flip_params(b: int, padding: int, flip: bool, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """Draw ``offset_y``, ``offset_x`` ``~ U{0..2·padding}`` and ``flip`` ``~ Bernoulli(½)`` (or none) for ``b`` images."""
     offsets = torch.randint(0, 2 * padding + 1, (2, b), generator=generator)
     mirror = torch.rand(b, generator=generator) < 0.5 if flip else torch.zeros(b, dtype=torch.bool)
-    return crop_flip(x, offsets[0], offsets[1], mirror, padding)
+    return {"offset_y": offsets[0], "offset_x": offsets[1], "flip": mirror}
 
 
-def random_resized_crop_flip(
-    x: torch.Tensor,
+def random_crop_flip(x: torch.Tensor, padding: int, flip: bool, generator: torch.Generator) -> torch.Tensor:
+    """Random crop with zero padding ``padding`` and, if ``flip``, a random horizontal mirror."""
+    params = crop_flip_params(x.shape[0], padding, flip, generator)
+    return crop_flip(x, params["offset_y"], params["offset_x"], params["flip"], padding)
+
+
+def resized_crop_theta(
+    b: int,
+    h: int,
+    w: int,
     generator: torch.Generator,
     scale: tuple[float, float] = (0.8, 1.0),
     ratio: tuple[float, float] = (3 / 4, 4 / 3),
     attempts: int = 10,
 ) -> torch.Tensor:
-    """Batched ``RandomResizedCrop(size, scale, ratio)`` + ``RandomHorizontalFlip`` (float output).
+    """Draw ``b`` crop boxes (+ mirrors) of ``RandomResizedCrop(scale, ratio)`` as float64 ``(b, 2, 3)`` affine maps.
 
-    Crop box ``[j, j+w) × [i, i+h)`` in pixels maps to normalised coordinates through the
-    affine grid ``x_in = (w/W)·(±x_out) + (2j + w)/W − 1`` (likewise for y), sampled with
-    ``align_corners=False``; the output keeps the input's ``H × W``.
+    Crop box ``[j, j+w) × [i, i+h)`` in pixels maps to normalised coordinates through
+    ``x_in = (w/W)·(±x_out) + (2j + w)/W − 1`` (likewise for y).
     """
-    b, _, h, w = x.shape
     area = h * w
     fraction = torch.empty(b, attempts, dtype=torch.float64).uniform_(scale[0], scale[1], generator=generator)
     log_aspect = torch.empty(b, attempts, dtype=torch.float64).uniform_(
@@ -86,9 +91,64 @@ def random_resized_crop_flip(
     theta[:, 0, 2] = (2 * left + crop_w) / w - 1
     theta[:, 1, 1] = crop_h / h
     theta[:, 1, 2] = (2 * top + crop_h) / h - 1
+    return theta
+
+
+def resized_crop(x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    """Resample ``x`` bilinearly (border padding, ``align_corners=False``) through the affine maps ``theta``."""
     xf = x.float()
     grid = F.affine_grid(theta.to(xf), list(xf.shape), align_corners=False)
     return F.grid_sample(xf, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def random_resized_crop_flip(
+    x: torch.Tensor,
+    generator: torch.Generator,
+    scale: tuple[float, float] = (0.8, 1.0),
+    ratio: tuple[float, float] = (3 / 4, 4 / 3),
+    attempts: int = 10,
+) -> torch.Tensor:
+    """Batched ``RandomResizedCrop(size, scale, ratio)`` + ``RandomHorizontalFlip`` (float output).
+
+    The boxes of :func:`resized_crop_theta`, applied by :func:`resized_crop`; the output
+    keeps the input's ``H × W``.
+    """
+    b, _, h, w = x.shape
+    return resized_crop(x, resized_crop_theta(b, h, w, generator, scale, ratio, attempts))
+
+
+def draw_batches(
+    kind: str,
+    batch_sizes: list[int],
+    height: int,
+    width: int,
+    generator: torch.Generator,
+    padding: int = 4,
+    scale: tuple[float, float] = (0.8, 1.0),
+) -> dict[str, torch.Tensor]:
+    """Parameters of ``kind`` for consecutive batches, concatenated along the batch.
+
+    The generator is consumed batch by batch, exactly as per-batch calls of :func:`augment`
+    would, so ``apply_drawn`` on a slice reproduces :func:`augment` bit for bit while all
+    random numbers of an epoch travel to the device at once (no transfer per step).
+    """
+    if kind not in AUGMENTATIONS:
+        raise ValueError(f"unknown augmentation {kind!r}; choose one of {AUGMENTATIONS}")
+    if kind == "none":
+        return {}
+    if kind == "resized_crop_flip":
+        return {"theta": torch.cat([resized_crop_theta(b, height, width, generator, scale) for b in batch_sizes])}
+    drawn = [crop_flip_params(b, padding, kind == "crop_flip", generator) for b in batch_sizes]
+    return {key: torch.cat([d[key] for d in drawn]) for key in drawn[0]}
+
+
+def apply_drawn(x: torch.Tensor, kind: str, params: dict[str, torch.Tensor], padding: int = 4) -> torch.Tensor:
+    """Apply the parameters drawn by :func:`draw_batches` (sliced to this batch) to ``x``."""
+    if kind == "none":
+        return x
+    if kind == "resized_crop_flip":
+        return resized_crop(x, params["theta"])
+    return crop_flip(x, params["offset_y"], params["offset_x"], params["flip"], padding)
 
 
 def augment(x: torch.Tensor, kind: str, generator: torch.Generator, padding: int = 4, scale: tuple[float, float] = (0.8, 1.0)) -> torch.Tensor:

@@ -24,12 +24,33 @@ def save_trained(path: str | os.PathLike[str], model: nn.Module, arch: dict[str,
     save_torch({"arch": arch, "meta": meta, "state_dict": state}, path)
 
 
+class UnreadableModel(RuntimeError):
+    """A ``model.pt`` that cannot be loaded; the message names the file and the command that rebuilds it."""
+
+
+def rebuild_command(path: str | os.PathLike[str]) -> str:
+    """The Snakemake command that retrains ``path`` (and everything made from it)."""
+    return f"snakemake --cores all --forcerun {path}"
+
+
 def load_trained(path: str | os.PathLike[str], device: torch.device | str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild the model saved by :func:`save_trained`, in eval mode on ``device``; also return its meta."""
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    model = build_model(**saved["arch"])
-    model.load_state_dict(saved["state_dict"])
-    return model.to(device).eval(), saved["meta"]
+    """Rebuild the model saved by :func:`save_trained`, in eval mode on ``device``; also return its meta.
+
+    Any failure to read or rebuild it (truncated file, wrong format, mismatched weights) raises
+    :class:`UnreadableModel` naming ``path`` and :func:`rebuild_command`.
+    """
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        model = build_model(**saved["arch"])
+        model.load_state_dict(saved["state_dict"])
+        meta = saved["meta"]
+    except Exception as err:  # noqa: BLE001 — every way of being unreadable gets the same advice
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise UnreadableModel(
+            f"{path} cannot be loaded ({type(err).__name__}: {detail}); rebuild it with "
+            f"`{rebuild_command(path)}` (add your usual --configfile/--profile after it)"
+        ) from err
+    return model.to(device).eval(), meta
 
 
 def resolve_device(choice: str) -> torch.device:

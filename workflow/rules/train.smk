@@ -17,6 +17,7 @@ rule train:
     params:
         recipe=lambda wc: plan.recipe_of(config, wc.dataset, wc.model),
         device=config["device"],
+        training=config["training"],
         code=lsib_code("train.py"),
     log:
         run_log("train"),

@@ -9,6 +9,7 @@ from lsib.joblog import job_log
 from lsib.losses import Objective
 from lsib.models import build_model
 from lsib.runs import architecture, resolve_device, save_trained
+from lsib.train_settings import TrainSettings
 from lsib.trainer import CHECKPOINT, Recipe, seed_everything, train
 
 
@@ -19,6 +20,7 @@ def main(smk) -> None:
         seed, coef = int(wc.seed), float(wc.coef)
         data = datasets.load(smk.input.data)
         recipe = Recipe.from_dict(smk.params.recipe)
+        settings = TrainSettings.from_dict(smk.params.training)
         device = resolve_device(smk.params.device)
         arch = architecture(wc.model, data)
         log(f"{wc.dataset}: {len(data['train_y'])} train / {len(data['test_y'])} test; {arch}; device {device}")
@@ -27,8 +29,9 @@ def main(smk) -> None:
         model = build_model(**arch)
         objective = Objective(wc.objective, coef, arch["num_classes"])
         run_dir = Path(smk.output.model).parent
-        rows = train(model, objective, data, recipe, seed, run_dir, log, device)
-        meta = {"objective": wc.objective, "coef": coef, "seed": seed, "recipe": recipe.to_dict(), "final": rows[-1]}
+        result = train(model, objective, data, recipe, seed, run_dir, log, device, settings, provenance={"arch": arch})
+        meta = {"objective": wc.objective, "coef": coef, "seed": seed, "recipe": recipe.to_dict(),
+                "training": result.execution, "final": result.rows[-1]}  # fmt: skip
         save_trained(smk.output.model, model, arch, meta)
         (run_dir / CHECKPOINT).unlink(missing_ok=True)  # the run is complete; model.pt supersedes it
 
