@@ -508,3 +508,19 @@ def test_benchmark_table_projects_160_epochs_and_states_the_ratio() -> None:
     assert "| lsib | 4,000 | 34.0 min | 40.0 s | 900 MB |" in text
     assert "| plain | 500 | 4.4 h | 10.0 s | 1,200 MB |" in text
     assert text.endswith("ratio lsib / plain: 8.00× images/s")
+
+
+def test_checkpoint_whose_weights_do_not_fit_restarts_from_scratch(tmp_path: Path) -> None:
+    recipe = tiny_recipe(epochs=2)
+    with pytest.raises(Killed):
+        fit("resnet8", "ce", recipe, tmp_path / "run", log=kill_after(1))
+    path = tmp_path / "run" / "checkpoint.pt"
+    state = torch.load(path, weights_only=True)
+    state["model"]["head.weight"] = state["model"]["head.weight"][:, :3]  # right provenance, wrong shape
+    torch.save(state, path)
+    lines: list[str] = []
+    restarted, _, rows = fit("resnet8", "ce", recipe, tmp_path / "run", log=lines.append)
+    fresh, _, _ = fit("resnet8", "ce", recipe, tmp_path / "fresh")
+    assert lines[0] == f"checkpoint {path} does not fit this run (RuntimeError); training restarts from scratch"
+    assert [r["epoch"] for r in rows] == [1, 2]
+    assert_same_state(restarted, fresh)  # the partly loaded weights were rolled back to the initial ones
