@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import importlib.util
 import math
-import os
 from pathlib import Path
 
 import jsonschema
