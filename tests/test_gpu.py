@@ -17,7 +17,17 @@ from lsib.models import build_model
 from lsib.runs import load_trained, save_trained
 from lsib.saliency import gradcam_maps
 from lsib.train_settings import TrainSettings
-from lsib.trainer import CCT_RECIPE, Recipe, normalize, penultimate_features, predict_proba, seed_everything, train
+from lsib.trainer import (
+    CCT_RECIPE,
+    Recipe,
+    batch_sizes,
+    normalize,
+    penultimate_features,
+    predict_proba,
+    prepare,
+    seed_everything,
+    train,
+)
 from workflow_helpers import copy_workflow, snakemake
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
@@ -93,6 +103,25 @@ def test_features_and_gradcam_on_cuda_match_the_cpu(tmp_path: Path) -> None:
     assert gpu_cam.maps.shape == (64, 32, 32) and np.all((gpu_cam.maps >= 0) & (gpu_cam.maps <= 1))
     assert np.array_equal(gpu_cam.predicted, cpu_cam.predicted)
     assert np.abs(gpu_cam.maps - cpu_cam.maps).mean() < 1e-2
+
+
+def test_an_epoch_never_waits_for_the_gpu() -> None:
+    """No host synchronisation inside an epoch: CUDA's sync debug mode turns any into an error."""
+    data = data_for("resnet20")
+    seed_everything(0)
+    model = build_model("resnet20", CLASSES, 3, 32)
+    loop = prepare(model, Objective("ls", 0.1, CLASSES), RECIPES["resnet20"], data, torch.device("cuda"), FAST)
+    train_x, train_y = data["train_x"].cuda(), data["train_y"].cuda()
+    loop.compile((3, 32, 32), batch_sizes(len(train_y), 128), [], lambda s: None)
+    generator = torch.Generator().manual_seed(0)
+    loop.epoch(train_x, train_y, generator)  # first epoch: cuDNN autotuning may synchronise
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        sums = loop.epoch(train_x, train_y, generator)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert sums.images == len(train_y) and torch.isfinite(sums.loss_sum).item()
 
 
 class Killed(Exception):
