@@ -25,7 +25,7 @@ wildcard_constraints:
     dataset="[A-Za-z0-9_]+",
     model="|".join(["resnet8", "resnet20", "resnet56", "cct_7_7x2", "cct_tiny"]),
     objective="ce|ls|cp|vib",
-    coef="[0-9.e+-]+",
+    coef=plan.coef_constraint(config),  # only planned runs, each coefficient in its one spelling
     seed=r"\d+",
 
 

@@ -4,6 +4,7 @@ import torch
 
 from lsib import datasets
 from lsib.atomic import save_torch
+from lsib.checks import require_distributions
 from lsib.joblog import job_log
 from lsib.runs import load_trained, resolve_device
 from lsib.trainer import predict_proba
@@ -20,6 +21,7 @@ def main(smk) -> None:
             for split in ("train", "test")
         }
         for split, proba in outputs.items():
+            require_distributions(proba, f"{smk.input.model} (p(z|x) on the {split} set; did the run diverge?)")
             acc = (proba.argmax(1) == data[f"{split}_y"]).double().mean().item()
             log(f"{split}: {tuple(proba.shape)} probabilities, accuracy {acc:.4f}")
         save_torch({"train_proba": outputs["train"], "test_proba": outputs["test"], "meta": meta}, smk.output[0])

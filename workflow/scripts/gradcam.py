@@ -5,6 +5,7 @@ import torch
 
 from lsib import datasets
 from lsib.atomic import save_npz
+from lsib.checks import require_finite
 from lsib.joblog import job_log
 from lsib.runs import load_trained, resolve_device
 from lsib.saliency import box_mass, choose_images, gradcam_maps
@@ -25,6 +26,7 @@ def main(smk) -> None:
             index = choose_images(len(labels), count, p.image_seed, offset)
             x = normalize(images[index].float().div(255), mean, std)
             result = gradcam_maps(model, x.to(device), model.last_stage)
+            require_finite(result.maps, f"{smk.input.model} (Grad-CAM maps; did the run diverge?)")
             out[f"{part}_index"], out[f"{part}_predicted"] = index, result.predicted
             if part == "mass":
                 out["mass"] = box_mass(result.maps, boxes[index])

@@ -4,6 +4,7 @@ import torch
 
 from lsib import datasets
 from lsib.atomic import save_torch
+from lsib.checks import require_finite
 from lsib.joblog import job_log
 from lsib.runs import load_trained, resolve_device
 from lsib.trainer import penultimate_features
@@ -18,6 +19,7 @@ def main(smk) -> None:
         out = {}
         for split in ("train", "test"):
             out[f"{split}_features"] = penultimate_features(model, data[f"{split}_x"], data["mean"], data["std"], device=device)
+            require_finite(out[f"{split}_features"], f"{smk.input.model} (penultimate features of the {split} set; did the run diverge?)")
             out[f"{split}_nuisance_y"] = data[f"{split}_nuisance_y"]
             log(f"{split}: features {tuple(out[f'{split}_features'].shape)}")
         save_torch(out, smk.output[0])

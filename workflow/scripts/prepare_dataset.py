@@ -10,7 +10,8 @@ def main(smk) -> None:
     with job_log(smk.log[0]) as log:
         spec = dict(smk.params.spec)
         source = spec.pop("source")
-        data = datasets.prepare(source, Path(smk.params.raw_dir), Path(smk.output[0]), **spec)
+        data = datasets.prepare(source, Path(smk.params.raw_dir), Path(smk.output[0]), **spec,
+                                config_key=f"datasets.{smk.wildcards.dataset}")
         log(f"{source} → {smk.output[0]}: train {tuple(data['train_x'].shape)}, test {tuple(data['test_x'].shape)}")
 
 
