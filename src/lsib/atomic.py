@@ -2,7 +2,9 @@
 
 Every writer goes through :func:`atomic_path`: write to a temporary name in the target's
 directory, then ``os.replace`` it over the target (atomic on POSIX). A crash or an exception
-leaves no partial file behind, which is what Snakemake's "incomplete output" logic expects.
+leaves no partial file behind, which is what Snakemake's "incomplete output" logic expects;
+a process killed outright leaves its temporary file, which the next write of the same
+target removes.
 The result gets the permissions a plain ``open(path, "w")`` would give it, ``0o666 & ~umask``
 (``mkstemp`` alone would leave ``0o600``, unreadable to the rest of a group on a cluster).
 
@@ -14,8 +16,10 @@ write tables need no torch.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -45,12 +49,20 @@ class IncompleteTableError(ValueError):
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` when the block succeeds.
 
-    The suffix of ``path`` is kept on the temporary name so suffix-sniffing writers (e.g.
-    matplotlib's ``savefig``) choose the right format.
+    The temporary name is ``.<name>.<8 random characters>.part<suffix>``: the suffix of
+    ``path`` is kept so suffix-sniffing writers (e.g. matplotlib's ``savefig``) choose the
+    right format. A temporary file of ``path`` left by a killed process (SIGKILL runs no
+    cleanup) is removed first, so a rerun leaves no partial file behind; only one job writes
+    a given output at a time, so none of them is in use.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".part{path.suffix}")
+    prefix, suffix = f".{path.name}.", f".part{path.suffix}"
+    stale = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}" + re.escape(suffix))  # mkstemp's 8 random characters
+    for leftover in path.parent.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
+        if stale.fullmatch(leftover.name):
+            leftover.unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     os.fchmod(fd, _DEFAULT_MODE & ~current_umask())
     os.close(fd)
     tmp = Path(name)

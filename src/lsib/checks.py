@@ -11,7 +11,7 @@ torch is imported only when a ``.pt`` file is read, so table-only jobs need none
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,16 @@ def require_distributions(proba: Any, what: str, atol: float = 1e-6) -> None:
     if (error > atol).any():
         row = int(np.argmax(error))
         raise InputError(f"{what}: row {row} sums to {array[row].sum(dtype=np.float64)!r}, not 1 (tolerance {atol})")
+
+
+def require_finite_weights(state: Mapping[str, Any], source: str) -> None:
+    """Raise :class:`InputError` naming ``source`` and the first weight or buffer with NaN/±inf.
+
+    ``state`` is a model's ``state_dict()``; a diverged run's weights (e.g. ``lr: 1000``) can
+    give finite but meaningless outputs (all one-hot on one class), so the weights are checked too.
+    """
+    for name, value in state.items():
+        require_finite(value, f"{source} (weight {name!r}; did the run diverge? retrain it with a smaller lr)")
 
 
 def load_arrays(path: str | os.PathLike[str], finite: Iterable[str] = ()) -> dict[str, Any]:

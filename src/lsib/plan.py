@@ -142,10 +142,6 @@ def check(config: Mapping[str, Any]) -> None:
                 f"datasets.{name}.{key}: {n} is more than the {size} {key[2:]} images of {spec['source']}; "
                 "lower it or set it to null for the whole split",
             )
-    places: dict[str, str] = {}
-    for run, place in (*_e1_places(config), *_e3_places(config), *_e4_places(config)):
-        first = places.setdefault(run.path, place)
-        _require(first == place, f"{first} and {place} both ask for run {run.path}; list each run once")
     seen: dict[tuple[str, str], str] = {}
     for run in all_runs(config):
         previous = seen.setdefault((run.dataset, run.model), run.recipe)
@@ -154,6 +150,10 @@ def check(config: Mapping[str, Any]) -> None:
             f"{run.dataset}/{run.model} is trained with two recipes ({previous!r}, {run.recipe!r}); "
             "use one recipe per data set and model",
         )
+    places: dict[str, str] = {}
+    for run, place in (*_e1_places(config), *_e3_places(config), *_e4_places(config)):
+        first = places.setdefault(run.path, place)
+        _require(first == place, f"{first} and {place} both ask for run {run.path}; list each run once")
     e2 = config["e2"]
     _require(not e2["enabled"] or bool(e2["betas"]["plain"] or e2["betas"]["squared"]), "e2.betas: give at least one β")
 
