@@ -71,7 +71,7 @@ def require_distributions(proba: Any, what: str, atol: float = 1e-6) -> None:
     error = np.abs(array.sum(axis=1, dtype=np.float64) - 1.0)
     if (error > atol).any():
         row = int(np.argmax(error))
-        raise InputError(f"{what}: row {row} sums to {array[row].sum(dtype=np.float64)!r}, not 1 (tolerance {atol})")
+        raise InputError(f"{what}: row {row} sums to {float(array[row].sum(dtype=np.float64))!r}, not 1 (tolerance {atol})")
 
 
 def require_finite_weights(state: Mapping[str, Any], source: str) -> None:
