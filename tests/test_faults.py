@@ -384,16 +384,15 @@ def test_snakemake_matches_no_rule_for_a_second_spelling(tmp_path: Path) -> None
 # ------------------------------------------------------------------------------------------
 TINY = """datasets:
   fashion_mnist: {n_train: 200, n_test: 100}
-  mnist5k: {n_train: 200, n_test: 100}
 recipes:
   quick: {epochs: 2, milestones: [1], batch_size: 50, augment: none}
   quick_e3: {epochs: 2, milestones: [1], batch_size: 50, augment: none}
   quick_digits: {epochs: 2, milestones: [1], batch_size: 50, augment: crop}
 e1:
   runs: [{dataset: fashion_mnist, model: resnet8, recipe: quick, objectives: {ce: [0.0]}, seeds: [0]}]
-e3: {base: fashion_mnist, eps: [0.0]}
-e4: {n_grid: 4, n_mass: 40}
-"""
+e3: {base: fashion_mnist, digits: fashion_mnist, eps: [0.0]}
+e4: {digits: fashion_mnist, canvas: 32, n_crops: 4, crop_size: 8, n_grid: 4, n_mass: 40}
+"""  # one prepared data set for the three experiments (E3's and E4's "digits" are Fashion-MNIST images here)
 FIG3 = "results/e1/fashion_mnist/fig3_information_plane.pdf"
 PROBES = "results/runs/occluded/resnet8/ls-0/seed0/probes.csv"
 GRADCAM = "results/runs/cluttered/resnet8/ce-0/seed0/gradcam.npz"
