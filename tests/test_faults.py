@@ -25,6 +25,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import matplotlib
 import matplotlib.image
 import numpy as np
 import pandas as pd
@@ -59,9 +60,15 @@ class Files(list):
 
 def run_script(name: str, tmp_path: Path, *, input: Files, output: Files, params: Any = None,
                wildcards: Any = None) -> None:
+    """Run ``workflow/scripts/<name>``; the global state scripts set (torch threads, matplotlib style) is restored."""
     smk = SimpleNamespace(input=input, output=output, params=params or SimpleNamespace(), threads=1,
                           wildcards=wildcards or SimpleNamespace(), log=Files(tmp_path / "job.log"))
-    runpy.run_path(str(SCRIPTS / name), init_globals={"snakemake": smk}, run_name="__main__")
+    threads = torch.get_num_threads()
+    try:
+        with matplotlib.rc_context():
+            runpy.run_path(str(SCRIPTS / name), init_globals={"snakemake": smk}, run_name="__main__")
+    finally:
+        torch.set_num_threads(threads)
 
 
 def tiny_dataset(path: Path, n: int = 8, size: int = 8, classes: int = 2) -> dict[str, Any]:
