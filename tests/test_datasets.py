@@ -42,7 +42,7 @@ def fake_fashion_dir(root: Path, n_train: int = 30, n_test: int = 20, mtime: int
 
 
 def no_temp_files(folder: Path) -> bool:
-    return not any(p.name.endswith(".part") for p in folder.rglob("*"))
+    return not any(".part" in p.name for p in folder.rglob("*"))
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import torch
 
+from lsib.checks import require_distributions
 from lsib.information import EmpiricalData, from_pairs, information_plane
 from lsib.theory import ls_optimum_path
 
@@ -47,7 +48,12 @@ def run_information(
     point (SPEC §4, Prop. 4.5) is taken at ε = ``coef`` for ``ls`` and ε = 0 for ``ce``
     (CE is LS at ε = 0); ``cp`` and ``vib`` have no ε, so their distance is NaN.
     ``ls_distance`` is the Euclidean distance in the plane, in nats.
+
+    Raises:
+        lsib.checks.InputError: a row of ``train_proba`` is not a distribution (NaN/inf from
+            a diverged run, negative, or not summing to 1).
     """
+    require_distributions(train_proba, "train_proba")
     plane = information_plane(train_proba[first], data)
     row = {key: float(plane[key]) for key in ("i_xz", "i_zy", "h_y", "i_xy", "h_z")}
     eps = {"ce": 0.0, "ls": coef}.get(objective)

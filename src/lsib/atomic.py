@@ -2,34 +2,68 @@
 
 Every writer goes through :func:`atomic_path`: write to a temporary name in the target's
 directory, then ``os.replace`` it over the target (atomic on POSIX). A crash or an exception
-leaves no partial file behind, which is what Snakemake's "incomplete output" logic expects.
+leaves no partial file behind, which is what Snakemake's "incomplete output" logic expects;
+a process killed outright leaves its temporary file, which the next write of the same
+target removes.
+The result gets the permissions a plain ``open(path, "w")`` would give it, ``0o666 & ~umask``
+(``mkstemp`` alone would leave ``0o600``, unreadable to the rest of a group on a cluster).
+
+Tables go through :func:`save_csv`, which refuses an empty (NaN) cell unless its column is
+declared ``nullable``: a number that could not be computed stops the job instead of leaving a
+blank in a results table. torch is imported only by :func:`save_torch`, so the light jobs that
+write tables need no torch.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
+
+
+#: Mode of a file created by ``open(path, "w")`` before the umask is applied.
+_DEFAULT_MODE = 0o666
+
+
+def current_umask() -> int:
+    """The process umask (read by setting it and restoring it at once; POSIX has no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+class IncompleteTableError(ValueError):
+    """A table about to be written has an empty or non-finite cell where a number belongs."""
 
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` when the block succeeds.
 
-    The suffix of ``path`` is kept on the temporary name so suffix-sniffing writers (e.g.
-    matplotlib's ``savefig``) choose the right format.
+    The temporary name is ``.<name>.<8 random characters>.part<suffix>``: the suffix of
+    ``path`` is kept so suffix-sniffing writers (e.g. matplotlib's ``savefig``) choose the
+    right format. A temporary file of ``path`` left by a killed process (SIGKILL runs no
+    cleanup) is removed first, so a rerun leaves no partial file behind; only one job writes
+    a given output at a time, so none of them is in use.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".part{path.suffix}")
+    prefix, suffix = f".{path.name}.", f".part{path.suffix}"
+    stale = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}" + re.escape(suffix))  # mkstemp's 8 random characters
+    for leftover in path.parent.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
+        if stale.fullmatch(leftover.name):
+            leftover.unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
+    os.fchmod(fd, _DEFAULT_MODE & ~current_umask())
     os.close(fd)
     tmp = Path(name)
     try:
@@ -49,12 +83,36 @@ def write_bytes(path: str | os.PathLike[str], payload: bytes) -> None:
 
 def save_torch(obj: Any, path: str | os.PathLike[str]) -> None:
     """``torch.save(obj)`` to ``path`` atomically."""
+    import torch
+
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
 
 
-def save_csv(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write a tidy table as CSV (no index, full float precision) atomically."""
+def save_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, nullable: Iterable[str] = ()) -> None:
+    """Write a tidy table as CSV (no index, full float precision) atomically.
+
+    Every cell must hold a value: a missing value (NaN, None) or an infinite number in any
+    column not listed in ``nullable`` raises :class:`IncompleteTableError` naming ``path``,
+    the column and the first such row, and nothing is written. ``nullable`` lists the
+    columns where an empty cell means "does not apply" (e.g. an LS distance of a VIB run).
+    """
+    unknown = sorted(set(nullable) - set(table.columns))
+    if unknown:
+        raise ValueError(f"{path}: nullable columns {unknown} are not in the table (columns {list(table.columns)})")
+    for column in table.columns:
+        if column in nullable:
+            continue
+        values = table[column]
+        bad = values.isna()
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            bad |= ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise IncompleteTableError(
+                f"{path}: column {column!r} has {int(bad.sum())} missing or non-finite value(s) "
+                f"(first in row {row}: {values.iloc[row]!r}); refusing to write a table with empty cells"
+            )
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False, float_format="%.10g")
 

@@ -106,6 +106,7 @@ def prepare(
     seed: int = 0,
     image_size: int | None = None,
     download: bool = True,
+    config_key: str | None = None,
 ) -> dict[str, Any]:
     """Build the tensor file of data set ``name`` at ``out_path`` and return its contents.
 
@@ -121,9 +122,12 @@ def prepare(
             fixed-size sets it must be None or their native size.
         download: let torchvision download missing files (ignored for ``mnist5k`` and for
             ``fashion_mnist`` with ``local_dir``).
+        config_key: the config entry these options come from (e.g. ``datasets.fmnist``),
+            named in the error when a subset cannot be drawn.
 
     Raises:
-        ValueError: unknown name or inconsistent options.
+        ValueError: unknown name or inconsistent options; a subset larger than its split
+            (or than a balanced draw allows) names ``<config_key>.n_train``/``n_test``.
         DataSourceError: raw data missing, not downloadable, or failing a checksum.
     """
     if name not in DATASETS:
@@ -144,10 +148,11 @@ def prepare(
             download = False
         train, test, classes = _load_torchvision_array_set(name, raw_dir, download)
 
+    prefix = f"{config_key}." if config_key else ""
     if n_train is not None:
-        train = _take(train, balanced_subset(train[1], n_train, seed, len(classes)))
+        train = _take(train, _subset(train[1], n_train, seed, len(classes), f"{prefix}n_train", f"{name} training"))
     if n_test is not None:
-        test = _take(test, balanced_subset(test[1], n_test, seed + 1, len(classes)))
+        test = _take(test, _subset(test[1], n_test, seed + 1, len(classes), f"{prefix}n_test", f"{name} test"))
 
     mean, std = channel_stats(train[0])
     data: dict[str, Any] = {
@@ -460,6 +465,14 @@ def _load_mnist5k() -> tuple[Split, Split, list[str]]:
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
+def _subset(labels: torch.Tensor, n: int, seed: int, num_classes: int, key: str, split: str) -> torch.Tensor:
+    """:func:`balanced_subset`, with its error naming the config ``key`` and the split's size."""
+    try:
+        return balanced_subset(labels, n, seed, num_classes)
+    except ValueError as err:
+        raise ValueError(f"{key} = {n}: cannot draw a balanced subset of the {labels.numel()}-image {split} split ({err})") from err
+
+
 def _take(split: Split, idx: torch.Tensor) -> Split:
     return split[0][idx].contiguous(), split[1][idx].contiguous()
 

@@ -1,7 +1,9 @@
 """Obtain a raw data file, from a local copy or a download, checked against its md5 (SPEC §7).
 
 Every failure raises :class:`DataSourceError` naming the file and the config key that set
-it, and leaves nothing half-written at the destination.
+it, and leaves nothing half-written at the destination. An optional ``check`` validates the
+content (e.g. the shape of a count table) before the file takes its final name, so a file
+whose md5 was set to match but whose content is not what the code assumes never lands.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+
+from lsib.atomic import atomic_path
 
 
 class DataSourceError(RuntimeError):
@@ -34,22 +38,22 @@ def obtain(
     md5: str | None,
     local_path: str | None = None,
     url: str | None = None,
+    check: Callable[[Path, str], None] | None = None,
 ) -> Path:
     """Copy ``local_path`` (when given) or download ``url`` to ``dest``, then verify ``md5``.
 
-    The file is written to a temporary name beside ``dest`` and renamed only once its
-    checksum matches, so an interrupted or wrong download never leaves ``dest`` behind.
+    The file is written to a temporary name beside ``dest`` (:func:`lsib.atomic.atomic_path`)
+    and renamed only once its checksum matches and ``check(tmp, origin)`` returns, so an
+    interrupted or wrong download never leaves ``dest`` behind. ``check`` raises ``ValueError``
+    describing what is wrong with the content; ``origin`` is the name to use for the file.
 
     Raises:
         DataSourceError: no source configured, the local file is missing, the download
-            fails, or the checksum differs; the message names the file and ``config_key``.
+            fails, the checksum differs or ``check`` rejects the content; the message names
+            the file and ``config_key``.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(dest) as tmp:
         if local_path:
             src = Path(local_path).expanduser()
             if not src.is_file():
@@ -76,7 +80,9 @@ def obtain(
                 f"{origin} has md5 {got}, expected {md5} (config key '{config_key}.md5'): "
                 "the file is corrupt or not the one the config names"
             )
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
+        if check is not None:
+            try:
+                check(tmp, origin)
+            except ValueError as err:
+                raise DataSourceError(f"{err} (config key '{config_key}')") from err
     return dest

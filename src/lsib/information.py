@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from lsib.checks import require_finite
+
 ArrayLike = torch.Tensor | np.ndarray
 
 
@@ -73,6 +75,7 @@ def _check_counts(counts: ArrayLike) -> torch.Tensor:
     c = as_float64(counts)
     if c.ndim != 2:
         raise ValueError(f"counts must be an (M, K) table, got shape {tuple(c.shape)}")
+    require_finite(c, "counts")
     if (c < 0).any():
         raise ValueError("counts must be non-negative")
     if (c.sum(dim=1) <= 0).any():
@@ -178,8 +181,12 @@ def information_plane(pzx: ArrayLike, data: EmpiricalData) -> dict[str, torch.Te
 
     Returns a dict of tensors with the leading batch shape: ``i_xz``, ``i_zy``, ``h_z``,
     ``h_z_given_x``; and the data's scalars ``h_y``, ``i_xy``.
+
+    Raises:
+        lsib.checks.InputError: the encoder holds NaN or ±inf.
     """
     p = as_float64(pzx)
+    require_finite(p, "encoder p(z|x)")
     if p.shape[-2] != data.num_inputs:
         raise ValueError(f"encoder has {p.shape[-2]} rows but the data has {data.num_inputs} unique inputs")
     h_z = entropy(marginal_z(p, data.px))

@@ -30,6 +30,8 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from lsib.checks import require_finite
+
 
 def _accuracy(model: Pipeline, train_f: np.ndarray, train_y: np.ndarray, test_f: np.ndarray, test_y: np.ndarray) -> float:
     """Fit ``model`` on the training pair and return its accuracy on the test pair."""
@@ -113,7 +115,13 @@ def run_probes(
     seed: int,
     settings: Mapping[str, Mapping[str, Any]],
 ) -> dict[str, float]:
-    """Test accuracy of every probe of :data:`PROBES`, each with its keyword ``settings[name]``."""
+    """Test accuracy of every probe of :data:`PROBES`, each with its keyword ``settings[name]``.
+
+    Raises:
+        lsib.checks.InputError: the features hold NaN or ±inf (sklearn would fail obscurely).
+    """
+    require_finite(train_f, "train features")
+    require_finite(test_f, "test features")
     fit = {"linear": linear_probe, "mlp": mlp_probe}
     return {name: fit[name](train_f, train_y, test_f, test_y, seed=seed, **settings.get(name, {})) for name in PROBES}
 

@@ -28,6 +28,8 @@ from pytorch_grad_cam import GradCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from torch import nn
 
+from lsib.checks import require_finite
+
 
 @dataclass(frozen=True)
 class GradCamResult:
@@ -70,7 +72,11 @@ def box_mass(maps: np.ndarray, boxes: np.ndarray | torch.Tensor) -> np.ndarray:
 
     ``maps``: non-negative ``(N, H, W)``; ``boxes``: ``(N, 4)`` integer top, left, height,
     width. A map with zero total mass has no share to speak of: its entry is NaN.
+
+    Raises:
+        lsib.checks.InputError: a map holds NaN or ±inf.
     """
+    require_finite(maps, "Grad-CAM maps")
     maps = np.asarray(maps, dtype=np.float64)
     top, left, height, width = np.asarray(boxes, dtype=np.int64).T
     rows = np.arange(maps.shape[1])[None, :]

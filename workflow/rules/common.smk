@@ -33,7 +33,7 @@ wildcard_constraints:
     dataset="[A-Za-z0-9_]+",
     model="|".join(names.MODELS),
     objective="|".join(names.OBJECTIVES),
-    coef="[0-9.e+-]+",
+    coef=plan.coef_constraint(config),  # only planned runs, each coefficient in its one spelling
     seed=r"\d+",
 
 

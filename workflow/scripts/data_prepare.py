@@ -14,7 +14,8 @@ def main(smk) -> None:
         spec.pop("local_dir", None)  # staged by data_download
         spec.pop("download", None)  # the raw files are data_download's output; no network here
         raw_dir = Path(smk.input.raw[0]) if source in DOWNLOADED_SOURCES else Path(".")
-        data = datasets.prepare(source, raw_dir, Path(smk.output[0]), download=False, **spec)
+        data = datasets.prepare(source, raw_dir, Path(smk.output[0]), download=False, **spec,
+                                config_key=f"datasets.{smk.wildcards.dataset}")
         log(f"{source} → {smk.output[0]}: train {tuple(data['train_x'].shape)}, test {tuple(data['test_x'].shape)}")
 
 

@@ -1,15 +1,15 @@
 """Fig. 4 (E2): IB-Lagrangian solutions vs the exact LS-optimum curve on CIFAR-10H."""
 
-import pandas as pd
-
 from lsib import plots
+from lsib.checks import read_table
 from lsib.joblog import job_log
 
 
 def main(smk) -> None:
     with job_log(smk.log[0]) as log:
-        path, ib = pd.read_csv(smk.input.path), pd.read_csv(smk.input.ib)
-        reference = pd.read_csv(smk.input.reference).set_index("quantity")["value"]
+        path = read_table(smk.input.path, finite=("eps", "i_xz", "i_zy"))
+        ib = read_table(smk.input.ib, finite=("beta", "i_xz", "i_zy"))
+        reference = read_table(smk.input.reference, finite=("value",)).set_index("quantity")["value"]
         plots.set_style()
         fig = plots.plot_ib_vs_ls(path, ib, h_y=reference["h_y"], i_xy=reference["i_xy"])
         plots.save_figure(fig, smk.output)

@@ -1,10 +1,10 @@
 """CIFAR-10H: minimise the IB Lagrangian over the whole β grid of each variant (SPEC §3, E2)."""
 
-import numpy as np
 import pandas as pd
 import torch
 
 from lsib.atomic import save_csv
+from lsib.checks import load_counts
 from lsib.ib_solver import SolverSettings, solve_ib
 from lsib.information import from_annotations
 from lsib.joblog import job_log
@@ -13,7 +13,7 @@ from lsib.joblog import job_log
 def main(smk) -> None:
     with job_log(smk.log[0]) as log:
         torch.set_num_threads(smk.threads)
-        data = from_annotations(np.load(smk.input.counts))
+        data = from_annotations(load_counts(smk.input.counts))
         settings = SolverSettings(**smk.params.solver)
         tables = []
         for variant, betas in smk.params.betas.items():

@@ -1,10 +1,10 @@
 """CIFAR-10H: the exact LS-optimum path and the reference quantities of SPEC §2."""
 
-import numpy as np
 import pandas as pd
 import torch
 
 from lsib.atomic import save_csv
+from lsib.checks import load_counts
 from lsib.information import from_annotations, information_plane
 from lsib.joblog import job_log
 from lsib.plan import grid
@@ -13,7 +13,7 @@ from lsib.theory import ls_optimum_path
 
 def main(smk) -> None:
     with job_log(smk.log[0]) as log:
-        data = from_annotations(np.load(smk.input.counts))
+        data = from_annotations(load_counts(smk.input.counts))
         argmax = torch.nn.functional.one_hot(data.pyx.argmax(1), data.num_classes).double()
         plane = information_plane(argmax, data)
         reference = {

@@ -1,8 +1,7 @@
 """Fig. 7 (E4): a few random test images with the CE and LS models' Grad-CAM maps (first seed)."""
 
-import numpy as np
-
 from lsib import datasets, plots
+from lsib.checks import load_arrays
 from lsib.joblog import job_log
 from lsib.saliency import model_label
 
@@ -12,7 +11,7 @@ def main(smk) -> None:
         data = datasets.load(smk.input.data)
         maps, index = {}, None
         for path in smk.input.gradcam:
-            g = np.load(path)
+            g = load_arrays(path, finite=("examples_maps",))
             maps[model_label(str(g["objective"]), float(g["coef"]))] = g["examples_maps"]
             index = g["examples_index"]
         plots.set_style()

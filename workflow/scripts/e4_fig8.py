@@ -1,8 +1,7 @@
 """Fig. 8 (E4): Grad-CAM maps of random test images for every model and seed."""
 
-import numpy as np
-
 from lsib import datasets, plots
+from lsib.checks import load_arrays
 from lsib.joblog import job_log
 from lsib.saliency import model_label
 
@@ -12,7 +11,7 @@ def main(smk) -> None:
         data = datasets.load(smk.input.data)
         maps, index = {}, None
         for path in smk.input.gradcam:  # ordered by model, then seed
-            g = np.load(path)
+            g = load_arrays(path, finite=("grid_maps",))
             maps.setdefault(model_label(str(g["objective"]), float(g["coef"])), []).append(g["grid_maps"])
             index = g["grid_index"]
         plots.set_style()

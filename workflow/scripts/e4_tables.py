@@ -1,9 +1,9 @@
 """E4 tables: test accuracy per model and seed, and the Grad-CAM mass inside the original digit's box."""
 
-import numpy as np
 import pandas as pd
 
 from lsib.atomic import save_csv
+from lsib.checks import load_arrays, read_table
 from lsib.joblog import job_log
 from lsib.saliency import box_mass_summary, model_label
 
@@ -12,10 +12,10 @@ def main(smk) -> None:
     with job_log(smk.log[0]) as log:
         accuracy, mass = [], []
         for gradcam_path, metrics_path in zip(smk.input.gradcam, smk.input.metrics, strict=True):
-            g = np.load(gradcam_path)
+            g = load_arrays(gradcam_path, finite=("box_area_share",))
             objective, coef, seed = str(g["objective"]), float(g["coef"]), int(g["seed"])
             label = model_label(objective, coef)
-            final = pd.read_csv(metrics_path).iloc[-1]
+            final = read_table(metrics_path, finite=("train_acc", "test_acc")).iloc[-1]
             accuracy.append({"model": label, "objective": objective, "coef": coef, "seed": seed,
                              "train_acc": final["train_acc"], "test_acc": final["test_acc"]})
             mass.append(pd.DataFrame({"model": label, "seed": seed, "class": g["mass_label"], "image": g["mass_index"],
@@ -26,8 +26,8 @@ def main(smk) -> None:
         for row in summary[summary["class"] == "all"].itertuples():
             log(f"{row.model}: box mass {row.mean:.3f} ± {row.std:.3f} over {row.count} maps")
         save_csv(accuracy, smk.output.accuracy)
-        save_csv(mass, smk.output.mass)
-        save_csv(summary, smk.output.summary)
+        save_csv(mass, smk.output.mass, nullable=["mass"])  # NaN: a map with no mass has no share
+        save_csv(summary, smk.output.summary, nullable=["std"])  # NaN: the sd of a single map
 
 
 main(snakemake)  # noqa: F821

@@ -4,6 +4,7 @@ import torch
 
 from lsib import datasets
 from lsib.atomic import save_torch
+from lsib.checks import require_finite, require_finite_weights
 from lsib.joblog import job_log
 from lsib.runs import load_trained, resolve_device
 from lsib.trainer import penultimate_features
@@ -15,9 +16,11 @@ def main(smk) -> None:
         device = resolve_device(smk.params.device)
         data = datasets.load(smk.input.data)
         model, _ = load_trained(smk.input.model, device)
+        require_finite_weights(model.state_dict(), smk.input.model)
         out = {}
         for split in ("train", "test"):
             out[f"{split}_features"] = penultimate_features(model, data[f"{split}_x"], data["mean"], data["std"], device=device)
+            require_finite(out[f"{split}_features"], f"{smk.input.model} (penultimate features of the {split} set; did the run diverge?)")
             out[f"{split}_nuisance_y"] = data[f"{split}_nuisance_y"]
             log(f"{split}: features {tuple(out[f'{split}_features'].shape)}")
         save_torch(out, smk.output[0])

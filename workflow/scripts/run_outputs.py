@@ -4,6 +4,7 @@ import torch
 
 from lsib import datasets
 from lsib.atomic import save_torch
+from lsib.checks import require_distributions, require_finite_weights
 from lsib.joblog import job_log
 from lsib.runs import load_trained, resolve_device
 from lsib.trainer import predict_proba
@@ -15,11 +16,13 @@ def main(smk) -> None:
         device = resolve_device(smk.params.device)
         data = datasets.load(smk.input.data)
         model, meta = load_trained(smk.input.model, device)
+        require_finite_weights(model.state_dict(), smk.input.model)
         outputs = {
             split: predict_proba(model, data[f"{split}_x"], data["mean"], data["std"], device=device)
             for split in ("train", "test")
         }
         for split, proba in outputs.items():
+            require_distributions(proba, f"{smk.input.model} (p(z|x) on the {split} set; did the run diverge?)")
             acc = (proba.argmax(1) == data[f"{split}_y"]).double().mean().item()
             log(f"{split}: {tuple(proba.shape)} probabilities, accuracy {acc:.4f}")
         save_torch({"train_proba": outputs["train"], "test_proba": outputs["test"], "meta": meta}, smk.output[0])

@@ -4,6 +4,7 @@ import pandas as pd
 import torch
 
 from lsib.atomic import save_csv
+from lsib.checks import load_arrays, read_table
 from lsib.joblog import job_log
 from lsib.probes import chance_level, run_probes
 
@@ -12,10 +13,10 @@ def main(smk) -> None:
     with job_log(smk.log[0]) as log:
         torch.set_num_threads(smk.threads)
         wc = smk.wildcards
-        f = torch.load(smk.input.features, weights_only=True)
+        f = load_arrays(smk.input.features, finite=("train_features", "test_features"))
         train = (f["train_features"].numpy(), f["train_nuisance_y"].numpy())
         test = (f["test_features"].numpy(), f["test_nuisance_y"].numpy())
-        base_test_acc = float(pd.read_csv(smk.input.metrics)["test_acc"].iloc[-1])
+        base_test_acc = float(read_table(smk.input.metrics, finite=("test_acc",))["test_acc"].iloc[-1])
         chance = chance_level(train[1], test[1])
         seed = int(wc.seed)
         rows = []
