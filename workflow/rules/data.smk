@@ -48,6 +48,7 @@ rule occluded_dataset:
     params:
         seed=config["e3"]["seed"],
         digit_size=config["e3"]["digit_size"],
+        canvas=config["e3"]["canvas"],
     log:
         "results/logs/data/occluded.log",
     resources:
