@@ -29,6 +29,7 @@ pytestmark = [
     pytest.mark.skipif(not (SHARED / "data" / "cifar10h-counts.npy").is_file(), reason="needs ../shared/data/cifar10h-counts.npy"),
 ]
 
+CONFIGS = ("presets/quick.yaml", "offline.yaml", "tiny.yaml")
 TINY = """recipes:
   quick: {epochs: 2, milestones: [1], batch_size: 50, augment: none}
 """
@@ -37,6 +38,12 @@ TARGETS = ("results/e2/ls_path.csv", "results/e2/reference.csv", "results/f1/fig
            *(f"results/runs/{run}/information.csv" for run in RUNS))
 TABLES = ("results/e2/ls_path.csv", "results/e2/reference.csv",
           *(f"results/runs/{run}/{name}" for run in RUNS for name in ("information.csv", "metrics.csv")))
+
+
+def run_copy(dest: Path, *args: str) -> subprocess.CompletedProcess:
+    workdir = copy_workflow(dest)
+    (workdir / "tiny.yaml").write_text(TINY)
+    return snakemake(workdir, *TARGETS, *args, configfiles=CONFIGS, timeout=900)
 
 
 def job_field(job_id: str, field: str) -> str:
