@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy.stats import chi2_contingency
 
-from lsib.occluded import build_occluded
+from lsib.occluded import build_occluded, pad_to
 
 
 def synthetic(n: int, m: int = 300, seed: int = 0, channels: int = 3, size: int = 32):
@@ -73,3 +73,30 @@ def test_digit_too_large_rejected():
     base_x, base_y, digits_x, digits_y = synthetic(4, size=16)
     with pytest.raises(ValueError):
         build_occluded(base_x, base_y, digits_x, digits_y, seed=0)
+
+
+def test_pad_to_centres_images_in_zeros():
+    images = torch.randint(1, 256, (3, 2, 28, 27), dtype=torch.uint8)
+    padded = pad_to(images, 32)
+    assert padded.shape == (3, 2, 32, 32)
+    assert torch.equal(padded[:, :, 2:30, 2:29], images)  # 4 rows → 2 + 2, 5 columns → 2 + 3
+    assert int(padded.sum()) == int(images.sum())
+    assert pad_to(images, None) is images and pad_to(images[..., :28], 28).shape == (3, 2, 28, 28)
+    with pytest.raises(ValueError):
+        pad_to(images, 20)
+
+
+def test_padded_base_gives_the_papers_geometry():
+    """28-px bases padded to 32 px: the 28-px digit moves over all 5 × 5 positions of the 32-px image."""
+    base_x, base_y, digits_x, digits_y = synthetic(2000, channels=1, size=28)
+    out = build_occluded(base_x, base_y, digits_x, digits_y, seed=2, canvas=32)
+    assert out["x"].shape == (2000, 1, 32, 32)
+    assert set(out["box"][:, 0].tolist()) == set(range(5)) == set(out["box"][:, 1].tolist())
+    unpadded = build_occluded(pad_to(base_x, 32), base_y, digits_x, digits_y, seed=2)
+    assert all(torch.equal(out[k], unpadded[k]) for k in out)
+    # outside the digit's box the image is the zero-padded base
+    i = 0
+    t, l, h, w = out["box"][i].tolist()
+    outside = torch.ones(32, 32, dtype=torch.bool)
+    outside[t : t + h, l : l + w] = False
+    assert torch.equal(out["x"][i][:, outside], pad_to(base_x, 32)[i][:, outside])

@@ -9,15 +9,17 @@
 #   MinJobAge=3600 keeps finished jobs visible in squeue/scontrol for an hour.
 # - Two partitions on the same node: `cpu` (default) and `gpu`. There are NO GPUs
 #   here: the node advertises ONE fake GRES `gpu:1` backed by /dev/null (slurmd
-#   drops file-less GPUs), so that `--gpus=1` / `--gres=gpu:1` -- which the
-#   Snakemake SLURM plugin emits for a rule with `resources: gpu=1` -- are accepted
-#   and, like the local profile, at most one GPU job runs at a time. Jobs get
+#   drops file-less GPUs), split into SHARDS=4 GRES `shard`s (Slurm's own GPU
+#   sharing, no MPS): a job asking `--gres=shard:s` shares that GPU with others
+#   up to SHARDS/s at a time (profiles/slurm: `gres: shard:s`, k = SHARDS/s),
+#   while `--gpus=1` / `--gres=gpu:1` still take it whole. Jobs get
 #   CUDA_VISIBLE_DEVICES=0 but no real device, so GPU code must fall back to CPU.
 # Stop with ci/slurm/stop-cluster.sh.
 set -euo pipefail
 
 [[ $(id -u) -eq 0 ]] || { echo "start-cluster.sh: must run as root" >&2; exit 1; }
 t0=$SECONDS
+SHARDS=4   # shards of the one fake GPU
 PKGS=(slurmctld slurmd slurm-client munge)
 CONF=/etc/slurm/slurm.conf
 LOGDIR=/var/log/slurm
@@ -82,15 +84,17 @@ SlurmctldTimeout=30
 SlurmdTimeout=60
 InactiveLimit=0
 KillWait=10
-# One fake GPU (see header and gres.conf): lets --gpus=1 / --gres=gpu:1 schedule.
-GresTypes=gpu
-NodeName=${NODE} NodeAddr=127.0.0.1 ${hw} Gres=gpu:1 State=UNKNOWN
+# One fake GPU in SHARDS shards (see header and gres.conf): --gpus=1 / --gres=gpu:1
+# take it whole, --gres=shard:s share it (SHARDS/s jobs at a time).
+GresTypes=gpu,shard
+NodeName=${NODE} NodeAddr=127.0.0.1 ${hw} Gres=gpu:1,shard:${SHARDS} State=UNKNOWN
 PartitionName=cpu Nodes=${NODE} Default=YES MaxTime=INFINITE State=UP
 # Same node as 'cpu': the partition name is what GPU rules select (slurm_partition=gpu).
 PartitionName=gpu Nodes=${NODE} Default=NO MaxTime=INFINITE State=UP
 EOF
 )
-gres="NodeName=${NODE} Name=gpu Count=1 File=/dev/null"   # fake GPU, see header
+gres="NodeName=${NODE} Name=gpu Count=1 File=/dev/null   # fake GPU, see header
+NodeName=${NODE} Name=shard Count=${SHARDS} File=/dev/null"
 changed=0
 if [[ $(cat "$CONF" 2>/dev/null) != "$new" || $(cat /etc/slurm/gres.conf 2>/dev/null) != "$gres" ]]; then
   printf '%s\n' "$new" >"$CONF"; printf '%s\n' "$gres" >/etc/slurm/gres.conf; changed=1
@@ -125,4 +129,4 @@ case $state in
     exit 1 ;;
 esac
 
-echo "SLURM cluster 'lsib' up: node $NODE ($state, $hw), partitions cpu (default) + gpu, $((SECONDS - t0)) s"
+echo "SLURM cluster 'lsib' up: node $NODE ($state, $hw), partitions cpu (default) + gpu (1 GPU, $SHARDS shards), $((SECONDS - t0)) s"

@@ -1,8 +1,9 @@
 """Occluded CIFAR (experiment E3; Achille & Soatto 2018): images occluded by MNIST digits.
 
-Every base image ``b`` (uint8, ``(C, H, W)``) gets one digit image ``d`` (uint8,
-``(1, h, w)``), drawn uniformly from the digit bank, pasted at a uniformly random position
-``(top, left)`` at which it fits entirely. Digit pixels occlude by intensity, with opacity
+Every base image ``b`` (uint8, ``(C, H, W)``; optionally zero-padded first to a larger
+``canvas × canvas``, centred, e.g. 28-px Fashion-MNIST to CIFAR's 32 px) gets one digit image
+``d`` (uint8, ``(1, h, w)``), drawn uniformly from the digit bank, pasted at a uniformly random
+position ``(top, left)`` at which it fits entirely. Digit pixels occlude by intensity, with opacity
 ``α = d/255`` broadcast over the channels:
 
     out = (1 − α)·b + α·255  =  b + d·(255 − b)/255     inside the box,
@@ -39,6 +40,18 @@ def resize_digits(digits: torch.Tensor, size: int | None) -> torch.Tensor:
     return out.round().clamp(0, 255).to(torch.uint8)
 
 
+def pad_to(images: torch.Tensor, canvas: int | None) -> torch.Tensor:
+    """Zero-pad ``(n, C, H, W)`` images to ``canvas × canvas``, centred (the extra pixel, if odd, at
+    the bottom/right); None or the images' own size returns them as they are."""
+    height, width = images.shape[-2:]
+    if canvas is None or (height, width) == (canvas, canvas):
+        return images
+    if canvas < height or canvas < width:
+        raise ValueError(f"cannot pad {height}x{width} images to a smaller {canvas}-px canvas")
+    top, left = (canvas - height) // 2, (canvas - width) // 2
+    return F.pad(images, (left, canvas - width - left, top, canvas - height - top))
+
+
 def occlude(base: torch.Tensor, alpha_canvas: torch.Tensor) -> torch.Tensor:
     """Composite ``out = b + round(a·(255 − b)/255)`` of uint8 base ``(n,C,H,W)`` and digit canvas ``(n,1,H,W)``."""
     b = base.to(torch.int32)
@@ -54,6 +67,7 @@ def build_occluded(
     *,
     seed: int,
     digit_size: int | None = None,
+    canvas: int | None = None,
 ) -> dict[str, torch.Tensor]:
     """Occlude every base image with a random digit at a random position.
 
@@ -66,13 +80,16 @@ def build_occluded(
             seed gives the same images.
         digit_size: resize the digits to ``digit_size × digit_size`` by area interpolation
             before pasting (None: keep ``h × w``; MNIST's 28 × 28 fits in CIFAR's 32 × 32).
+        canvas: zero-pad the base images to ``canvas × canvas`` (centred) before occluding
+            (None: keep ``H × W``); 32 gives 28-px Fashion-MNIST the paper's CIFAR geometry.
 
     Returns:
-        dict with ``x`` (uint8, shape of ``base_x``), ``y`` (the base labels),
+        dict with ``x`` (uint8, shape of ``base_x``, or ``(N, C, canvas, canvas)``), ``y`` (the base labels),
         ``nuisance_y`` (int64 ``(N,)``, ``digits_y[nuisance_index]``), ``nuisance_index``
         (int64 ``(N,)``, the digit image used) and ``box`` (int64 ``(N, 4)``: top, left,
         height, width of the pasted digit).
     """
+    base_x = pad_to(base_x, canvas)
     n, _, height, width = base_x.shape
     dh, dw = (digit_size, digit_size) if digit_size is not None else tuple(digits_x.shape[-2:])
     if dh > height or dw > width:

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from lsib.atomic import save_torch
+from lsib.gpu import claim_gpu
 from lsib.models import build_model
 
 
@@ -54,9 +55,18 @@ def load_trained(path: str | os.PathLike[str], device: torch.device | str = "cpu
 
 
 def resolve_device(choice: str) -> torch.device:
-    """``auto`` → CUDA when available, else CPU; ``cuda`` fails clearly without a GPU."""
+    """``auto`` → CUDA when available, else CPU; ``cuda`` fails clearly without a GPU.
+
+    With several GPUs visible, ``auto``/``cuda`` become ``cuda:g`` for the GPU of a slot
+    claimed with :func:`lsib.gpu.claim_gpu` (k jobs per GPU, none left idle while another
+    has two), which is also made the current CUDA device; with one, plain ``cuda``.
+    """
     if choice == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        choice = "cuda" if torch.cuda.is_available() else "cpu"
     if choice == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("config 'device: cuda' but no CUDA device is visible to this job")
+    if choice == "cuda" and torch.cuda.device_count() > 1:
+        index = claim_gpu(torch.cuda.device_count())
+        torch.cuda.set_device(index)
+        return torch.device("cuda", index)
     return torch.device(choice)

@@ -73,10 +73,14 @@ def figure_output(path, caption, category, subcategory=None, labels=None):
 
 
 def job_resources(kind, gpu=False):
-    """Threads are set per rule; this gives runtime, memory and (training, inference) one GPU."""
+    """Threads are set per rule; this gives runtime, memory and (model jobs) one GPU slot.
+
+    A slot is a 1/k share of a GPU: profiles/local grants k × (number of GPUs) of them and
+    lsib.gpu picks the job's GPU; profiles/slurm gives each group of k model jobs one GPU.
+    """
     res = {"runtime": RES[kind]["runtime"], "mem_mb": RES[kind]["mem_mb"]}
     if gpu:
-        res["gpu"] = 1
+        res["gpu_slots"] = 1
     return res
 
 

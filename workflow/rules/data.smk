@@ -72,6 +72,7 @@ rule data_occluded:
         seed=config["e3"]["seed"],
         digit_size=config["e3"]["digit_size"],
         code=lsib_code("data_occluded.py"),
+        canvas=config["e3"]["canvas"],
     log:
         "results/logs/data/occluded.log",
     resources:

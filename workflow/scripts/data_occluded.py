@@ -13,7 +13,7 @@ def main(smk) -> None:
         for offset, split in enumerate(("train", "test")):  # train digits for train images, test for test
             built = build_occluded(
                 base[f"{split}_x"], base[f"{split}_y"], digits[f"{split}_x"], digits[f"{split}_y"],
-                seed=smk.params.seed + offset, digit_size=smk.params.digit_size,
+                seed=smk.params.seed + offset, digit_size=smk.params.digit_size, canvas=smk.params.canvas,
             )
             out[f"{split}_x"], out[f"{split}_y"] = built["x"], built["y"]
             out[f"{split}_nuisance_y"], out[f"{split}_box"] = built["nuisance_y"], built["box"]
