@@ -68,6 +68,9 @@ def all_targets():
         targets += figure("results/f1/fig1_theory")
     if config["e2"]["enabled"]:
         targets += ["results/e2/ib_solutions.csv", "results/e2/ls_path.csv", *figure("results/e2/fig4_ib_vs_ls")]
+    if config["e5"]["enabled"]:
+        targets += ["results/e5/paths.csv", "results/e5/gaps.csv", "results/e5/iterative_ib.csv"]
+        targets += figure("results/e5/fig_e5_paths")
     for dataset in sorted({run.dataset for run in plan.e1_runs(config)}):
         targets += [f"results/e1/{dataset}/information.csv", *figure(f"results/e1/{dataset}/fig3_information_plane")]
     if config["e3"]["enabled"]:
