@@ -62,7 +62,7 @@ def confusion_smoothing(pyx: torch.Tensor) -> torch.Tensor:
     sums = torch.zeros(k, k, dtype=torch.float64).index_add_(0, majority, pyx)
     counts = torch.bincount(majority, minlength=k)
     if (counts == 0).any():
-        raise ValueError(f"classes {torch.flatnonzero(counts == 0).tolist()} are no input's majority label")
+        raise ValueError(f"classes {torch.nonzero(counts == 0).flatten().tolist()} are no input's majority label")
     off = sums / counts[:, None] * (1 - torch.eye(k, dtype=torch.float64))
     mass = off.sum(dim=1, keepdim=True)
     if (mass <= 0).any():

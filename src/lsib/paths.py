@@ -112,15 +112,17 @@ def pareto_points(i_xz: np.ndarray, i_zy: np.ndarray) -> tuple[np.ndarray, np.nd
     return xs[keep], ys[keep]
 
 
-def upper_envelope_at(x: np.ndarray | float, i_xz: np.ndarray, i_zy: np.ndarray) -> np.ndarray:
+def upper_envelope_at(x: np.ndarray | float, i_xz: np.ndarray, i_zy: np.ndarray, hold: bool = False) -> np.ndarray:
     """Most Î(Z;Y) the points reach at Î(X;Z) = ``x``, linear between Pareto points (:func:`pareto_points`).
 
-    NaN outside the points' range of Î(X;Z): a path says nothing where it does not go.
+    NaN outside the points' range of Î(X;Z), since a path says nothing where it does not go;
+    with ``hold`` the value beyond the largest Î(X;Z) is the largest Î(Z;Y) instead (a frontier
+    never falls as Î(X;Z) grows).
     """
     xs, ys = pareto_points(i_xz, i_zy)
     x = np.asarray(x, dtype=np.float64)
     lo, hi = float(np.min(i_xz)), float(np.max(i_xz))
-    inside = (x >= lo - 1e-12) & (x <= hi + 1e-12)
+    inside = (x >= lo - 1e-12) & ((x <= hi + 1e-12) | hold)
     values = np.interp(x, xs, ys, left=ys[0], right=ys[-1])
     return np.where(inside, values, np.nan)
 
@@ -132,21 +134,22 @@ def gap_table(paths: pd.DataFrame, frontier: pd.DataFrame, compressions: Sequenc
     (:func:`upper_envelope_at` of its path; NaN where the path does not reach), the frontier's
     (``frontier`` columns i_xz, i_zy: every IB solution), ``gap = frontier − family`` and
     ``gap_closed``, the share of uniform LS's gap the family closes: ``1 − gap / gap(ls_uniform)``.
-    Rows ``point = "end"``: the path's point of largest Î(X;Z) and the gap there.
+    Rows ``point = "end"``: the path's point of largest Î(X;Z) and the gap there (the frontier
+    held at its top beyond its last solution).
     """
     fx, fy = frontier["i_xz"].to_numpy(), frontier["i_zy"].to_numpy()
     x = np.asarray(compressions, dtype=np.float64)
-    uniform_gap = upper_envelope_at(x, fx, fy) - _family_at(paths, "ls_uniform", x)
+    front = upper_envelope_at(x, fx, fy, hold=True)
+    uniform_gap = front - _family_at(paths, "ls_uniform", x)
     rows = []
     for family in [f for f in FAMILIES if f in set(paths["family"])]:
         sub = paths[paths["family"] == family]
         at = _family_at(paths, family, x)
-        front = upper_envelope_at(x, fx, fy)
         for xi, yi, fi, ui in zip(x, at, front, uniform_gap):
             rows.append({"family": family, "point": "at", "i_xz": xi, "i_zy": yi, "frontier_i_zy": fi,
                          "gap": fi - yi, "gap_closed": 1 - (fi - yi) / ui if ui > 0 else np.nan})
         end = sub.loc[sub["i_xz"].idxmax()]
-        front_end = float(upper_envelope_at(end["i_xz"], fx, fy))
+        front_end = float(upper_envelope_at(end["i_xz"], fx, fy, hold=True))
         rows.append({"family": family, "point": "end", "i_xz": end["i_xz"], "i_zy": end["i_zy"],
                      "frontier_i_zy": front_end, "gap": front_end - end["i_zy"], "gap_closed": np.nan})
     return pd.DataFrame(rows)
