@@ -99,3 +99,15 @@ def test_upper_envelope_against_brute_force() -> None:
     env = upper_envelope_at(grid, x, y)
     assert np.isnan(env[(grid < x.min()) | (grid > x.max())]).all()
     assert (upper_envelope_at(grid, x, y, hold=True)[grid > x.max()] == ys[-1]).all()
+
+
+def test_e2_gaps_compare_at_equal_compression_and_stop_where_ls_ends() -> None:
+    from lsib.paths import ls_gaps_at_equal_compression
+
+    ls_path = pd.DataFrame({"eps": [1.0, 0.5, 0.0], "i_xz": [0.0, 1.0, 2.0], "i_zy": [0.0, 0.9, 1.6]})
+    ib = pd.DataFrame({"variant": ["plain", "plain", "squared"], "beta": [0.9, 0.5, 1.0],
+                       "i_xz": [1.5, 2.2, 0.5], "i_zy": [1.4, 2.0, 0.5]})
+    table = ls_gaps_at_equal_compression(ib, ls_path)
+    np.testing.assert_allclose(table["ls_i_zy"].to_numpy(), [1.25, np.nan, 0.45])
+    np.testing.assert_allclose(table["gap"].to_numpy(), [0.15, np.nan, 0.05])
+    assert (table["ls_end_i_xz"] == 2.0).all() and (table["ls_end_i_zy"] == 1.6).all()

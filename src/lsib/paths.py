@@ -171,3 +171,20 @@ def supporting_line_violation(paths: pd.DataFrame, solutions: Mapping[str, np.nd
     beta, loss = np.asarray(solutions["beta"]), np.asarray(solutions["loss"])
     x, y = paths["i_xz"].to_numpy()[:, None], paths["i_zy"].to_numpy()[:, None]
     return (y - beta[None] * x + loss[None]).max(axis=1)
+
+
+def ls_gaps_at_equal_compression(ib: pd.DataFrame, ls_path: pd.DataFrame) -> pd.DataFrame:
+    """E2's IB solutions against the LS curve at the same Î(X;Z), and where the LS curve ends.
+
+    ``ib`` columns variant, beta, i_xz, i_zy; ``ls_path`` columns eps, i_xz, i_zy. Adds ``ls_i_zy``,
+    the LS curve's Î(Z;Y) at the solution's Î(X;Z) (NaN beyond the curve's end at ε = 0, where
+    Î(X;Z) = Î(X;Y): LS has no point there), ``gap = i_zy − ls_i_zy``, and the curve's end point
+    ``ls_end_i_xz``, ``ls_end_i_zy`` on every row.
+    """
+    x, y = ls_path["i_xz"].to_numpy(), ls_path["i_zy"].to_numpy()
+    end = int(np.argmax(x))
+    table = ib[["variant", "beta", "i_xz", "i_zy"]].copy()
+    table["ls_i_zy"] = upper_envelope_at(table["i_xz"].to_numpy(), x, y)
+    table["gap"] = table["i_zy"] - table["ls_i_zy"]
+    table["ls_end_i_xz"], table["ls_end_i_zy"] = x[end], y[end]
+    return table

@@ -68,6 +68,7 @@ def all_targets():
         targets += figure("results/f1/fig1_theory")
     if config["e2"]["enabled"]:
         targets += ["results/e2/ib_solutions.csv", "results/e2/ls_path.csv", *figure("results/e2/fig4_ib_vs_ls")]
+        targets += ["results/e2/gaps.csv"]
     if config["e5"]["enabled"]:
         targets += ["results/e5/paths.csv", "results/e5/gaps.csv", "results/e5/iterative_ib.csv"]
         targets += figure("results/e5/fig_e5_paths")

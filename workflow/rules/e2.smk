@@ -55,3 +55,19 @@ rule e2_figure:
         **job_resources("light"),
     script:
         "../scripts/plot_fig4.py"
+
+
+rule e2_gaps:
+    conda:
+        ENV
+    input:
+        path="results/e2/ls_path.csv",
+        ib="results/e2/ib_solutions.csv",
+    output:
+        "results/e2/gaps.csv",
+    log:
+        "results/logs/e2/gaps.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/e2_gaps.py"
