@@ -188,3 +188,34 @@ def ls_gaps_at_equal_compression(ib: pd.DataFrame, ls_path: pd.DataFrame) -> pd.
     table["gap"] = table["i_zy"] - table["ls_i_zy"]
     table["ls_end_i_xz"], table["ls_end_i_zy"] = x[end], y[end]
     return table
+
+
+def training_objective_paths(data: EmpiricalData, ls_eps: Sequence[float], betas: Sequence[float],
+                             trained: Mapping[str, Sequence[float]]) -> pd.DataFrame:
+    """Exact optimum path of every training objective (SPEC §3) on one training set (E1, Fig. 3).
+
+    Columns ``objective`` (ce, ls, cp, vib), ``coef`` (ε or β), ``i_xz``, ``i_zy`` and ``trained``
+    (the coefficient is one a run was trained with, from ``trained``: objective → coefficients).
+    LS over ``ls_eps`` (Prop. 4.5), CP (:func:`lsib.optima.cp_encoder`) and VIB
+    (:func:`lsib.optima.vib_optimum`) over ``betas``, each grid joined with its trained
+    coefficients; CE is its one point, LS at ε = 0 (Prop. 4.4).
+    """
+    data = optima.merge_identical_rows(data)
+    grids = {
+        "ce": [0.0],
+        "ls": sorted(set(map(float, ls_eps)) | set(map(float, trained.get("ls", [])))),
+        "cp": sorted(set(map(float, betas)) | set(map(float, trained.get("cp", [])))),
+        "vib": sorted(set(map(float, betas)) | set(map(float, trained.get("vib", [])))),
+    }
+    encode = {
+        "ce": lambda c: data.pyx,
+        "ls": lambda c: optima.class_conditional_encoder(data.pyx, c, optima.smoothing_matrix(uniform(data.num_classes))),
+        "cp": lambda c: optima.cp_encoder(data.pyx, c),
+        "vib": lambda c: optima.vib_optimum(data, c).encoder,
+    }
+    tables = []
+    for objective, coefs in grids.items():
+        table = _points(objective, coefs, torch.stack([encode[objective](c) for c in coefs]), data)
+        table["trained"] = np.isin(table["coef"], np.asarray(trained.get(objective, []), dtype=np.float64))
+        tables.append(table.rename(columns={"family": "objective"}))
+    return pd.concat(tables, ignore_index=True)

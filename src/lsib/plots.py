@@ -260,14 +260,19 @@ def plot_theory_schematic(h_y: float, num_classes: int, ls_path: pd.DataFrame) -
 
 
 @_styled
-def plot_information_plane(runs: pd.DataFrame, ls_path: pd.DataFrame, h_y: float, title: str) -> Figure:
+def plot_information_plane(runs: pd.DataFrame, ls_path: pd.DataFrame, h_y: float, title: str,
+                           optima: pd.DataFrame | None = None) -> Figure:
     """Paper Fig. 3 (SPEC §5 E1): trained models' exact train-set information against the theory.
 
     ``runs`` (one data set and model; columns dataset, model, objective ∈ {ce, ls, cp, vib}, coef,
     seed, i_xz, i_zy, h_y, train_acc, test_acc) are drawn one point per run, all seeds: colour =
     ``coef`` (ε for LS, β for CP/VIB, 0 for CE) on one sequential scale with a colourbar, marker =
     objective. Behind them: the IB curve ``min(x, Ĥ(Y))`` with the infeasible region shaded and
-    the LS-optimum path (dashed; ``ls_path`` columns eps, i_xz, i_zy) of SPEC §4.
+    the LS-optimum path (dashed; ``ls_path`` columns eps, i_xz, i_zy) of SPEC §4. ``optima``
+    (optional; columns objective, coef, i_xz, i_zy, trained, from
+    :func:`lsib.paths.training_objective_paths`) adds the exact CP and VIB optimum paths as thin
+    lines and, for every trained coefficient, its objective's optimum as a hollow marker of that
+    objective, so each run can be read against the point theory puts it at.
     """
     unknown = set(runs["objective"]) - set(_OBJECTIVES)
     if unknown:
@@ -283,6 +288,8 @@ def plot_information_plane(runs: pd.DataFrame, ls_path: pd.DataFrame, h_y: float
     top = float(runs["coef"].max())
     norm = Normalize(0.0, top if top > 0 else 1.0)
     handles: list[Line2D] = [curve, ls_line]
+    if optima is not None:
+        handles += _draw_objective_optima(ax, optima, norm)
     for objective, (name, marker) in _OBJECTIVES.items():
         sub = runs[runs["objective"] == objective]
         if sub.empty:
@@ -296,6 +303,29 @@ def plot_information_plane(runs: pd.DataFrame, ls_path: pd.DataFrame, h_y: float
     ax.set_title(title)
     ax.legend(handles=handles, loc="upper left")  # the infeasible region: never covers a run
     return fig
+
+
+_OPTIMUM_PATHS = {"cp": (PALETTE[6], (0, (5, 1.5, 1, 1.5))), "vib": (PALETTE[9], (0, (3, 1.5)))}
+
+
+def _draw_objective_optima(ax: Axes, optima: pd.DataFrame, norm: Normalize) -> list[Line2D]:
+    """Fig. 3's exact CP/VIB optimum paths (thin lines) and each trained coefficient's optimum (hollow markers)."""
+    handles = []
+    for objective, (colour, style) in _OPTIMUM_PATHS.items():
+        sub = optima[optima["objective"] == objective].sort_values("coef")
+        if sub.empty:
+            continue
+        (line,) = ax.plot(sub["i_xz"], sub["i_zy"], color=colour, linestyle=style, linewidth=0.9,
+                          label=f"{_OBJECTIVES[objective][0]} optimum", zorder=3)
+        handles.append(line)
+    trained = optima[optima["trained"].astype(bool)]
+    for objective, sub in trained.groupby("objective"):
+        ax.scatter(sub["i_xz"], sub["i_zy"], marker=_OBJECTIVES[str(objective)][1], s=55, facecolors="none",
+                   edgecolors=_COEF_CMAP(norm(sub["coef"].to_numpy())), linewidths=0.9, zorder=3.5)
+    if not trained.empty:
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=6, markerfacecolor="none",
+                              markeredgecolor="0.3", label="optimum of a run's coef."))
+    return handles
 
 
 def _upper_window(

@@ -1,5 +1,6 @@
 # E1 (Fig. 3): exact Î(X;Z), Î(Z;Y) of every trained run on its training set (SPEC §2),
-# gathered per data set next to the LS-optimum path (SPEC §4).
+# gathered per data set next to the LS-optimum path (SPEC §4) and every objective's exact optimum
+# path (lsib.optima: CE, LS, CP, VIB).
 
 
 rule run_information:
@@ -35,6 +36,34 @@ rule e1_ls_path:
         "../scripts/e1_ls_path.py"
 
 
+def trained_coefficients(dataset):
+    """Objective → coefficients trained on ``dataset`` in E1."""
+    coefs = {}
+    for run in plan.e1_runs(config):
+        if run.dataset == dataset:
+            coefs.setdefault(run.objective, set()).add(run.coef)
+    return {objective: sorted(values) for objective, values in coefs.items()}
+
+
+rule e1_optimum_paths:
+    conda:
+        ENV
+    input:
+        data="results/data/{dataset}.pt",
+    output:
+        "results/e1/{dataset}/optimum_paths.csv",
+    params:
+        eps=config["e1"]["ls_path_eps"],
+        betas=config["e1"].get("optimum_path_betas", []),
+        trained=lambda wc: trained_coefficients(wc.dataset),
+    log:
+        "results/logs/e1/{dataset}/optimum_paths.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/e1_optimum_paths.py"
+
+
 rule e1_table:
     conda:
         ENV
@@ -56,6 +85,7 @@ rule e1_figure:
     input:
         runs="results/e1/{dataset}/information.csv",
         path="results/e1/{dataset}/ls_path.csv",
+        optima="results/e1/{dataset}/optimum_paths.csv",
     output:
         figure_output("results/e1/{dataset}/fig3_information_plane", "fig3", "E1 information plane"),
     log:
