@@ -36,15 +36,6 @@ rule e1_ls_path:
         "../scripts/e1_ls_path.py"
 
 
-def trained_coefficients(dataset):
-    """Objective → coefficients trained on ``dataset`` in E1."""
-    coefs = {}
-    for run in plan.e1_runs(config):
-        if run.dataset == dataset:
-            coefs.setdefault(run.objective, set()).add(run.coef)
-    return {objective: sorted(values) for objective, values in coefs.items()}
-
-
 rule e1_optimum_paths:
     conda:
         ENV
@@ -55,7 +46,9 @@ rule e1_optimum_paths:
     params:
         eps=config["e1"]["ls_path_eps"],
         betas=config["e1"].get("optimum_path_betas", []),
-        trained=lambda wc: trained_coefficients(wc.dataset),
+        # objective → the coefficients trained on this data set
+        trained=lambda wc: {o: sorted({r.coef for r in plan.e1_runs(config) if r.dataset == wc.dataset and r.objective == o})
+                            for o in ("ce", "ls", "cp", "vib")},
     log:
         "results/logs/e1/{dataset}/optimum_paths.log",
     resources:
