@@ -25,11 +25,7 @@ import numpy as np
 import torch
 
 from lsib.information import EmpiricalData, information_plane
-
-
-def _safe_log(p: torch.Tensor) -> torch.Tensor:
-    """``log p`` with 0 mapped to the log of the smallest normal float (``0·log 0 = 0`` in sums)."""
-    return torch.log(p.clamp_min(torch.finfo(p.dtype).tiny))
+from lsib.optima import safe_log
 
 
 def _iterate(data: EmpiricalData, encoder: torch.Tensor, gamma: float, max_iters: int, tol: float
@@ -40,8 +36,8 @@ def _iterate(data: EmpiricalData, encoder: torch.Tensor, gamma: float, max_iters
     for it in range(1, max_iters + 1):
         pz = encoder.T @ data.px                                   # p(z)
         joint = encoder.T @ pxy                                    # p(z, y)
-        log_py_z = _safe_log(joint) - _safe_log(pz)[:, None]       # log p(y|z)
-        encoder = torch.softmax(_safe_log(pz) + gamma * (data.pyx @ log_py_z.T), dim=-1)
+        log_py_z = safe_log(joint) - safe_log(pz)[:, None]       # log p(y|z)
+        encoder = torch.softmax(safe_log(pz) + gamma * (data.pyx @ log_py_z.T), dim=-1)
         plane = information_plane(encoder, data)
         value = float(plane["i_xz"] - gamma * plane["i_zy"])
         if abs(previous - value) < tol:

@@ -163,7 +163,9 @@ def cp_encoder(pyx: torch.Tensor, beta: float) -> torch.Tensor:
 
 
 def cp_log_encoder(pyx: torch.Tensor, beta: float, max_iters: int = 200) -> torch.Tensor:
-    """``log p`` of the CP(β) optimum per input (kept in logs: p(y) = e^{−t} underflows for small β): ``p = argmin_{p ∈ Δ} Σ_y q(y)(−log p(y)) − β·H(p)``, q = p̂(·|x).
+    """``log p`` of the CP(β) optimum ``p = argmin_{p ∈ Δ} Σ_y q(y)(−log p(y)) − β·H(p)``, q = p̂(·|x).
+
+    Kept in logs because p(y) = e^{−t} underflows where q(y) = 0 and β is small.
 
     The objective is strictly convex, so the KKT point is the minimum. Stationarity with the
     multiplier of ``Σ p = 1`` written as ``β(t − 1)``: ``q(y)/p(y) = β(log p(y) + t)``, i.e.
@@ -218,7 +220,7 @@ class VIBOptimum:
     converged: bool
 
 
-def _safe_log(p: torch.Tensor) -> torch.Tensor:
+def safe_log(p: torch.Tensor) -> torch.Tensor:
     """``log p`` with 0 mapped to the log of the smallest normal float, so ``0 · log 0 = 0`` in sums."""
     return torch.log(p.clamp_min(torch.finfo(p.dtype).tiny))
 
@@ -226,7 +228,7 @@ def _safe_log(p: torch.Tensor) -> torch.Tensor:
 def vib_objective(encoder: torch.Tensor, classifier: torch.Tensor, data: EmpiricalData, beta: float,
                   r: torch.Tensor) -> float:
     """``Σ_x p̂(x) [Σ_z p(z|x) Σ_y p̂(y|x)(−log q(y|z)) + β·KL(p(·|x) ‖ r)]`` (SPEC §3, as trained)."""
-    distortion = -(encoder * (data.pyx @ _safe_log(classifier).T)).sum(-1)
+    distortion = -(encoder * (data.pyx @ safe_log(classifier).T)).sum(-1)
     kl = (torch.special.xlogy(encoder, encoder) - encoder * torch.log(r)).sum(-1)
     return float((distortion + beta * kl) @ data.px)
 
@@ -253,7 +255,7 @@ def vib_optimum(data: EmpiricalData, beta: float, r: torch.Tensor | None = None,
     classifier = torch.softmax(torch.eye(k, dtype=torch.float64) * math.log(k), dim=-1)
     pxy = data.px[:, None] * data.pyx
     trace: list[float] = []
-    encoder = torch.softmax(torch.log(r) + data.pyx @ _safe_log(classifier).T / beta, dim=-1)
+    encoder = torch.softmax(torch.log(r) + data.pyx @ safe_log(classifier).T / beta, dim=-1)
     trace.append(vib_objective(encoder, classifier, data, beta, r))
     converged = False
     for _ in range(max_iters):
@@ -261,7 +263,7 @@ def vib_optimum(data: EmpiricalData, beta: float, r: torch.Tensor | None = None,
         pz = joint.sum(-1, keepdim=True)
         classifier = torch.where(pz > 0, joint / pz.clamp_min(1e-300), classifier)
         trace.append(vib_objective(encoder, classifier, data, beta, r))
-        encoder = torch.softmax(torch.log(r) + data.pyx @ _safe_log(classifier).T / beta, dim=-1)
+        encoder = torch.softmax(torch.log(r) + data.pyx @ safe_log(classifier).T / beta, dim=-1)
         trace.append(vib_objective(encoder, classifier, data, beta, r))
         if trace[-3] - trace[-1] < tol:
             converged = True

@@ -10,7 +10,7 @@ point of smaller Î(X;Z)).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,7 +60,7 @@ def _points(family: str, coefs: Sequence[float], encoders: torch.Tensor, data: E
 
 
 def objective_paths(data: EmpiricalData, grids: PathGrids, confusion: torch.Tensor | None = None,
-                    log=None) -> pd.DataFrame:
+                    log: Callable[[str], None] | None = None) -> pd.DataFrame:
     """The path of every family of :data:`FAMILIES` on ``data``.
 
     ``confusion`` is the R of confusion LS (default: :func:`lsib.optima.confusion_smoothing` of
