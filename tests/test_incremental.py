@@ -50,7 +50,9 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def test_adding_one_eps_trains_only_the_new_run(workspace: Path) -> None:
     edit(workspace / "presets/quick.yaml", "ls: [0.1, 0.4]", "ls: [0.1, 0.2, 0.4]")
-    assert planned(workspace) == Counter(train=1, dump_outputs=1, run_information=1, e1_table=1, e1_figure=1)
+    # e1_optimum_paths: the new ε's exact optimum is added to Fig. 3's markers
+    assert planned(workspace) == Counter(train=1, dump_outputs=1, run_information=1, e1_table=1, e1_figure=1,
+                                         e1_optimum_paths=1)
     assert "coef=0.2" in snakemake(workspace, "-n").stdout
 
 
@@ -61,10 +63,11 @@ def test_editing_one_plot_script_redraws_only_its_figure(workspace: Path) -> Non
 
 def test_changing_a_training_hyperparameter_reruns_its_runs_and_descendants(workspace: Path) -> None:
     edit(workspace / "presets/quick.yaml", "quick: {epochs: 60,", "quick: {epochs: 61,")
-    e1 = Counter(train=3, dump_outputs=3, run_information=3, e1_table=1, e1_figure=1)
+    e1 = Counter(train=5, dump_outputs=5, run_information=5, e1_table=1, e1_figure=1)
     assert planned(workspace) == e1
 
 
-def test_changing_the_solver_settings_reruns_only_e2(workspace: Path) -> None:
+def test_changing_the_solver_settings_reruns_only_e2_and_e5(workspace: Path) -> None:
     edit(workspace / "config.yaml", "  solver: {}", "  solver: {lr: 0.1}")
-    assert planned(workspace) == Counter(e2_ib_solutions=1, e2_figure=1)
+    # E5 compares every path with E2's solutions, so its table and figure follow them
+    assert planned(workspace) == Counter(e2_ib_solutions=1, e2_figure=1, e2_gaps=1, e5_paths=1, e5_figure=1)
