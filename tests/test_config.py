@@ -49,12 +49,12 @@ def test_bad_config_stops_before_any_job_with_the_key_named(tmp_path: Path, over
 
 
 def test_paper_config_dry_run_lists_the_full_sweep(tmp_path: Path) -> None:
-    """`snakemake -n` on config.yaml schedules every run of E1 (63), E3 (18) and E4 (6)."""
+    """`snakemake -n` on config.yaml schedules every run of E1 (93), E3 (18) and E4 (6)."""
     result = dry_run(tmp_path, "{}\n")
     assert result.returncode == 0, result.stderr
     counts = {line.split()[0]: int(line.split()[1]) for line in result.stdout.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit()}
-    assert counts["train"] == 87
-    assert counts["run_outputs"] == counts["run_information"] == 63
+    assert counts["train"] == 117
+    assert counts["run_outputs"] == counts["run_information"] == 93
     assert counts["run_features"] == counts["run_probes"] == 18
     assert counts["run_gradcam"] == 6
     assert counts["data_download"] == 3  # cifar10, mnist, flowers102: one job per source
@@ -68,7 +68,7 @@ def test_paper_plan_matches_spec() -> None:
     assert {(r.dataset, r.model) for r in e1} == {("cifar10", "resnet56"), ("flowers102", "cct_7_7x2")}
     assert {r.seed for r in runs} == {0, 1, 2}
     assert max(r.coef for r in e1 if r.objective == "ls") == 0.9
-    assert len(set(r.path for r in runs)) == len(runs) == 87
+    assert len(set(r.path for r in runs)) == len(runs) == 117
     assert plan.recipe_of(config, "cifar10", "resnet56") == {}
     assert plan.recipe_of(config, "cluttered", "resnet20") == {"augment": "crop"}
 

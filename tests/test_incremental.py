@@ -18,7 +18,7 @@ import pytest
 from workflow_helpers import copy_workflow, snakemake
 
 #: Jobs downstream of E1's information tables (the figure reads the table).
-E1_INFORMATION = Counter(run_information=3, e1_information=1, e1_fig3=1)
+E1_INFORMATION = Counter(run_information=5, e1_information=1, e1_fig3=1)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,9 @@ def test_the_copied_workspace_is_up_to_date(workspace: Path) -> None:
 
 def test_adding_one_eps_trains_only_the_new_run(workspace: Path) -> None:
     edit(workspace / "presets/quick.yaml", "ls: [0.1, 0.4]", "ls: [0.1, 0.2, 0.4]")
-    assert planned(workspace) == Counter(train=1, run_outputs=1, run_information=1, e1_information=1, e1_fig3=1)
+    # e1_optimum_paths: the new ε's exact optimum is added to Fig. 3's markers
+    assert planned(workspace) == Counter(train=1, run_outputs=1, run_information=1, e1_information=1, e1_fig3=1,
+                                         e1_optimum_paths=1)
     assert "coef=0.2" in snakemake(workspace, "-n").stdout
 
 
@@ -77,12 +79,13 @@ def test_editing_one_plot_script_redraws_only_its_figure(workspace: Path) -> Non
 
 def test_changing_a_training_hyperparameter_reruns_its_runs_and_descendants(workspace: Path) -> None:
     edit(workspace / "presets/quick.yaml", "quick: {epochs: 60,", "quick: {epochs: 61,")
-    assert planned(workspace) == Counter(train=3, run_outputs=3) + E1_INFORMATION
+    assert planned(workspace) == Counter(train=5, run_outputs=5) + E1_INFORMATION
 
 
-def test_changing_the_solver_settings_reruns_only_e2(workspace: Path) -> None:
+def test_changing_the_solver_settings_reruns_only_e2_and_e5(workspace: Path) -> None:
     edit(workspace / "config.yaml", "  solver: {}", "  solver: {lr: 0.1}")
-    assert planned(workspace) == Counter(e2_ib_solutions=1, e2_fig4=1)
+    # E5 compares every path with E2's solutions, so its table and figure follow them
+    assert planned(workspace) == Counter(e2_ib_solutions=1, e2_fig4=1, e2_gaps=1, e5_paths=1, e5_fig_paths=1)
 
 
 def edit_body(path: Path, function: str) -> None:
@@ -112,7 +115,8 @@ def test_editing_a_docstring_in_the_trainer_reruns_nothing(workspace: Path) -> N
 def test_editing_the_mutual_information_function_reruns_information_but_no_training(workspace: Path) -> None:
     edit_body(workspace / "src/lsib/information.py", "mutual_info_zy")
     counts = planned(workspace)
-    assert counts == E1_INFORMATION + Counter(e1_ls_path=1, e2_ls_path=1, e2_ib_solutions=1, e2_fig4=1)
+    assert counts == E1_INFORMATION + Counter(e1_ls_path=1, e1_optimum_paths=1, e2_ls_path=1, e2_ib_solutions=1,
+                                             e2_fig4=1, e2_gaps=1, e5_iterative_ib=1, e5_paths=1, e5_fig_paths=1)
     assert not {"train", "run_outputs", "data_prepare"} & set(counts)
 
 

@@ -353,3 +353,41 @@ def test_save_figure_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch
         plots.save_figure(fig, [target])
     assert target.read_bytes() == b"%PDF old but complete"
     assert [p.name for p in tmp_path.iterdir()] == ["fig.pdf"]
+
+
+# ---------------------------------------------------------------- E1 optima and E5 paths
+
+
+def test_information_plane_draws_each_objectives_optimum_path_and_trained_points():
+    runs = runs_table()
+    optima = pd.DataFrame({
+        "objective": ["cp", "cp", "cp", "vib", "vib"], "coef": [0.1, 0.5, 1.0, 0.01, 0.1],
+        "i_xz": [2.2, 1.0, 0.5, 2.3, 2.3], "i_zy": [2.2, 1.0, 0.5, 2.3, 2.3], "trained": [False, True, True, True, True],
+    })
+    fig = plots.plot_information_plane(runs, ls_path(), H_Y, "with optima", optima=optima)
+    ax = fig.axes[0]
+    for objective, name in (("cp", "CP optimum"), ("vib", "VIB optimum")):
+        sub = optima[optima["objective"] == objective]
+        line = line_labelled(ax, name)
+        np.testing.assert_allclose(np.c_[line.get_xdata(), line.get_ydata()], sub[["i_xz", "i_zy"]])
+    hollow = [c for c in ax.collections if isinstance(c, PathCollection) and c.get_label().startswith("_")]
+    drawn = np.concatenate([c.get_offsets() for c in hollow])
+    assert sorted(map(tuple, drawn)) == sorted(map(tuple, optima[optima["trained"]][["i_xz", "i_zy"]].to_numpy()))
+    assert set(scatters(ax)) - {c.get_label() for c in hollow} == {"CE", "LS", "CP", "VIB"}
+
+
+def test_objective_paths_draw_every_family_and_the_frontier_in_both_panels():
+    from lsib.paths import FAMILIES
+
+    x = np.linspace(0, 2, 5)
+    paths = pd.concat([pd.DataFrame({"family": f, "coef": x, "i_xz": x, "i_zy": 0.9 * x}) for f in FAMILIES])
+    frontier = pd.DataFrame({"variant": ["plain", "plain", "squared", "iterative"], "i_xz": [0.0, 1.0, 1.8, 2.3],
+                             "i_zy": [0.0, 0.97, 1.2, 2.05]})
+    fig = plots.plot_objective_paths(paths, frontier, H_Y, 2.15)
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        front = line_labelled(ax, "IB frontier")
+        np.testing.assert_allclose(front.get_xdata(), [0.0, 1.0, 1.8, 2.3])   # every point is Pareto here
+        labels = {ln.get_label() for ln in ax.get_lines()}
+        assert {name for name, _, _ in plots._PATH_STYLES.values()} <= labels
+    assert fig.axes[1].get_ylim()[0] == pytest.approx(0.8 * 2.15)

@@ -30,6 +30,7 @@ pytestmark = [
 FIGURES = [
     "results/f1/fig1_theory", "results/e2/fig4_ib_vs_ls", "results/e1/fashion_mnist/fig3_information_plane",
     "results/e3/fig6_probes", "results/e4/fig7_gradcam", "results/e4/fig8_gradcam_grid", "results/e4/fig_box_mass",
+    "results/e5/fig_e5_paths",
 ]
 
 
@@ -79,13 +80,43 @@ def test_e2_ib_solutions_lie_above_the_ls_curve(quick: Path) -> None:
 
 def test_e1_runs_sit_at_their_ls_optimum(quick: Path) -> None:
     """Issue acceptance: CE within 0.05 nats of (Ĥ(Y), Ĥ(Y)); LS within 0.1 of its optimum; Î(X;Z) falls with ε."""
-    runs = pd.read_csv(quick / "results/e1/fashion_mnist/information.csv").sort_values("coef")
-    assert set(runs["objective"]) == {"ce", "ls"}
+    table = pd.read_csv(quick / "results/e1/fashion_mnist/information.csv").sort_values("coef")
+    assert set(table["objective"]) == {"ce", "ls", "cp", "vib"}
+    runs = table[table["objective"].isin(["ce", "ls"])]
     ce = runs[runs["objective"] == "ce"].iloc[0]
     assert np.hypot(ce["i_xz"] - ce["h_y"], ce["i_zy"] - ce["h_y"]) <= 0.05
     assert (runs["ls_distance"] <= 0.1).all()
     assert np.all(np.diff(runs["i_xz"].to_numpy()) < 0)
     assert (runs["i_zy"] <= runs["i_xz"] + 1e-9).all()
+
+
+def test_e1_cp_and_vib_runs_next_to_their_exact_optimum(quick: Path) -> None:
+    """Every trained coefficient has its exact optimum in optimum_paths.csv, on the IB curve (one-hot labels)."""
+    runs = pd.read_csv(quick / "results/e1/fashion_mnist/information.csv")
+    optima = pd.read_csv(quick / "results/e1/fashion_mnist/optimum_paths.csv")
+    trained = optima[optima["trained"]].set_index(["objective", "coef"])
+    for row in runs.itertuples():
+        optimum = trained.loc[(row.objective, row.coef)]
+        assert abs(optimum["i_zy"] - min(optimum["i_xz"], row.h_y)) < 1e-9
+        assert row.i_zy <= row.i_xz + 1e-9
+
+
+def test_e5_table_and_gaps_at_equal_compression(quick: Path) -> None:
+    """E5: every family's path, gaps at the configured Î(X;Z), paths at or below the frontier; E2 gaps at equal Î(X;Z)."""
+    paths = pd.read_csv(quick / "results/e5/paths.csv")
+    gaps = pd.read_csv(quick / "results/e5/gaps.csv")
+    assert set(paths["family"]) == set(gaps["family"]) == {
+        "ls_uniform", "ls_marginal", "ls_confusion", "best_smoothing", "sharpening", "cp", "vib"}
+    at = gaps[gaps["point"] == "at"]
+    assert sorted(set(at["i_xz"])) == [0.5, 1.0, 1.5, 2.0, 2.1]
+    assert (at["gap"].dropna() > -2e-3).all()           # linear interpolation of the frontier: slack of 2e-3
+    best, uniform = (at[at["family"] == f].set_index("i_xz")["i_zy"] for f in ("best_smoothing", "ls_uniform"))
+    assert (best.dropna() >= uniform[best.dropna().index] - 1e-12).all()
+    assert "wall time" in (quick / "results/logs/e5/paths.log").read_text()
+    e2 = pd.read_csv(quick / "results/e2/gaps.csv")
+    reached = e2["i_xz"] <= e2["ls_end_i_xz"]
+    assert e2.loc[reached, "gap"].notna().all() and e2.loc[~reached, "gap"].isna().all()
+    assert (e2.loc[reached & (e2["i_xz"] >= 0.5), "gap"] > 0.02).all()
 
 
 def test_e3_probe_table(quick: Path) -> None:

@@ -9,6 +9,7 @@ Every ``plot_*`` function takes tidy DataFrames or arrays and returns a
 | :func:`plot_theory_schematic` | Fig. 1    | §4, §5 F1 |
 | :func:`plot_information_plane` | Fig. 3   | §4, §5 E1 |
 | :func:`plot_ib_vs_ls`      | Fig. 4       | §3 IB Lagrangian, §4, §5 E2 |
+| :func:`plot_objective_paths` | — (E5, beyond the paper) | §3, §4 |
 | :func:`plot_probe_accuracy` | Fig. 6      | §5 E3 |
 | :func:`plot_gradcam_examples` | Fig. 7    | §5 E4 |
 | :func:`plot_gradcam_grid`  | Fig. 8       | §5 E4 |
@@ -43,6 +44,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import blended_transform_factory
 
 from lsib.atomic import atomic_path
+from lsib.paths import pareto_points
 from lsib.theory import ib_curve
 
 COLUMN_WIDTH = 3.4
@@ -258,14 +260,19 @@ def plot_theory_schematic(h_y: float, num_classes: int, ls_path: pd.DataFrame) -
 
 
 @_styled
-def plot_information_plane(runs: pd.DataFrame, ls_path: pd.DataFrame, h_y: float, title: str) -> Figure:
+def plot_information_plane(runs: pd.DataFrame, ls_path: pd.DataFrame, h_y: float, title: str,
+                           optima: pd.DataFrame | None = None) -> Figure:
     """Paper Fig. 3 (SPEC §5 E1): trained models' exact train-set information against the theory.
 
     ``runs`` (one data set and model; columns dataset, model, objective ∈ {ce, ls, cp, vib}, coef,
     seed, i_xz, i_zy, h_y, train_acc, test_acc) are drawn one point per run, all seeds: colour =
     ``coef`` (ε for LS, β for CP/VIB, 0 for CE) on one sequential scale with a colourbar, marker =
     objective. Behind them: the IB curve ``min(x, Ĥ(Y))`` with the infeasible region shaded and
-    the LS-optimum path (dashed; ``ls_path`` columns eps, i_xz, i_zy) of SPEC §4.
+    the LS-optimum path (dashed; ``ls_path`` columns eps, i_xz, i_zy) of SPEC §4. ``optima``
+    (optional; columns objective, coef, i_xz, i_zy, trained, from
+    :func:`lsib.paths.training_objective_paths`) adds the exact CP and VIB optimum paths as thin
+    lines and, for every trained coefficient, its objective's optimum as a hollow marker of that
+    objective, so each run can be read against the point theory puts it at.
     """
     unknown = set(runs["objective"]) - set(_OBJECTIVES)
     if unknown:
@@ -281,6 +288,8 @@ def plot_information_plane(runs: pd.DataFrame, ls_path: pd.DataFrame, h_y: float
     top = float(runs["coef"].max())
     norm = Normalize(0.0, top if top > 0 else 1.0)
     handles: list[Line2D] = [curve, ls_line]
+    if optima is not None:
+        handles += _draw_objective_optima(ax, optima, norm)
     for objective, (name, marker) in _OBJECTIVES.items():
         sub = runs[runs["objective"] == objective]
         if sub.empty:
@@ -294,6 +303,29 @@ def plot_information_plane(runs: pd.DataFrame, ls_path: pd.DataFrame, h_y: float
     ax.set_title(title)
     ax.legend(handles=handles, loc="upper left")  # the infeasible region: never covers a run
     return fig
+
+
+_OPTIMUM_PATHS = {"cp": (PALETTE[6], (0, (5, 1.5, 1, 1.5))), "vib": (PALETTE[9], (0, (3, 1.5)))}
+
+
+def _draw_objective_optima(ax: Axes, optima: pd.DataFrame, norm: Normalize) -> list[Line2D]:
+    """Fig. 3's exact CP/VIB optimum paths (thin lines) and each trained coefficient's optimum (hollow markers)."""
+    handles = []
+    for objective, (colour, style) in _OPTIMUM_PATHS.items():
+        sub = optima[optima["objective"] == objective].sort_values("coef")
+        if sub.empty:
+            continue
+        (line,) = ax.plot(sub["i_xz"], sub["i_zy"], color=colour, linestyle=style, linewidth=0.9,
+                          label=f"{_OBJECTIVES[objective][0]} optimum", zorder=3)
+        handles.append(line)
+    trained = optima[optima["trained"].astype(bool)]
+    for objective, sub in trained.groupby("objective"):
+        ax.scatter(sub["i_xz"], sub["i_zy"], marker=_OBJECTIVES[str(objective)][1], s=55, facecolors="none",
+                   edgecolors=_COEF_CMAP(norm(sub["coef"].to_numpy())), linewidths=0.9, zorder=3.5)
+    if not trained.empty:
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=6, markerfacecolor="none",
+                              markeredgecolor="0.3", label="optimum of a run's coef."))
+    return handles
 
 
 def _upper_window(
@@ -364,6 +396,72 @@ def plot_ib_vs_ls(ls_path: pd.DataFrame, ib: pd.DataFrame, h_y: float, i_xy: flo
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=5, markerfacecolor="none",
                               markeredgecolor="0.3", label="not converged"))
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles))
+    return fig
+
+
+_PATH_STYLES = {
+    "ls_uniform": ("LS, uniform $r$", _LS_COLOUR, "-"),
+    "ls_marginal": (r"LS, $r=\hat p(y)$", PALETTE[1], (0, (4, 2))),
+    "ls_confusion": ("LS, human confusion $R$", PALETTE[2], "-"),
+    "best_smoothing": ("best smoothing channel", PALETTE[4], "-"),
+    "sharpening": (r"sharpening $\hat p^{1/T}$", PALETTE[5], (0, (1, 1.2))),
+    "cp": ("CP", PALETTE[6], (0, (5, 1.5, 1, 1.5))),
+    "vib": ("VIB", PALETTE[9], (0, (3, 1.5))),
+}
+_FRONTIER_MARKERS = {"plain": "o", "squared": "^", "iterative": "x"}
+
+
+@_styled
+def plot_objective_paths(paths: pd.DataFrame, frontier: pd.DataFrame, h_y: float, i_xy: float) -> Figure:
+    """E5 (beyond the paper): every objective's exact optimum path next to the IB frontier.
+
+    Two panels as in Fig. 4, the whole plane and a zoom on the upper region (every point with
+    ``Î(Z;Y) ≥ 0.8 Î(X;Y)``). ``paths`` (columns family, coef, i_xz, i_zy; families of
+    :data:`lsib.paths.FAMILIES`) are lines per family ordered by Î(X;Z); ``frontier`` (columns
+    variant ∈ {plain, squared, iterative}, i_xz, i_zy) are grey markers per solver, joined by the
+    line through their Pareto points (:func:`lsib.paths.pareto_points`). Horizontal lines mark
+    Ĥ(Y) and Î(X;Y).
+    """
+    xs = np.concatenate([paths["i_xz"].to_numpy(), frontier["i_xz"].to_numpy()])
+    ys = np.concatenate([paths["i_zy"].to_numpy(), frontier["i_zy"].to_numpy()])
+    full = ((0.0, 1.04 * max(float(xs.max()), h_y)), (0.0, 1.1 * h_y))
+    zoom = _upper_window(xs, ys, h_y, i_xy)
+    fx, fy = pareto_points(frontier["i_xz"].to_numpy(), frontier["i_zy"].to_numpy())
+    fig = Figure(figsize=(PAGE_WIDTH, 3.5), layout="constrained")
+    ax_full, ax_zoom = fig.subplots(1, 2)
+    handles: list[Artist] = []
+    for ax, (xlim, ylim) in ((ax_full, full), (ax_zoom, zoom)):
+        (front_line,) = ax.plot(fx, fy, color=_IB_COLOUR, linewidth=1.6, label="IB frontier", zorder=2)
+        for variant, sub in frontier.groupby("variant", sort=False):
+            marker = _FRONTIER_MARKERS.get(str(variant), "o")
+            colours = {"color": "0.3"} if marker == "x" else {"facecolors": "none", "edgecolors": "0.3"}
+            ax.scatter(sub["i_xz"], sub["i_zy"], marker=marker, s=12, linewidths=0.6, zorder=3, **colours)
+        lines = []
+        for family, (name, colour, style) in _PATH_STYLES.items():
+            sub = paths[paths["family"] == family].sort_values("i_xz")
+            if sub.empty:
+                continue
+            (line,) = ax.plot(sub["i_xz"], sub["i_zy"], color=colour, linestyle=style, linewidth=1.2,
+                              marker="." if family == "best_smoothing" else None, markersize=3, label=name, zorder=4)
+            lines.append(line)
+        _reference_line(ax, h_y, r"$\hat H(Y)$", (0, (5, 2)))
+        _reference_line(ax, i_xy, r"$\hat I(X;Y)$", ":")
+        ax.set_xlim(xlim)
+        ax.set_ylim(ylim)
+        ax.set_xlabel(X_LABEL)
+        ax.set_ylabel(Y_LABEL)
+        if ax is ax_full:
+            handles = [front_line, *lines]
+    for variant, marker in _FRONTIER_MARKERS.items():
+        if (frontier["variant"] == variant).any():
+            handles.append(Line2D([], [], linestyle="none", marker=marker, markersize=4, color="0.3",
+                                  markerfacecolor="none" if marker != "x" else "0.3", label=f"IB solutions ({variant})"))
+    ax_full.set_aspect("equal", adjustable="box")
+    ax_full.set_title("information plane")
+    ax_zoom.set_title(r"zoom: upper region ($\hat I(Z;Y) \geq 0.8\,\hat I(X;Y)$)")
+    ax_full.indicate_inset(bounds=(zoom[0][0], zoom[1][0], zoom[0][1] - zoom[0][0], zoom[1][1] - zoom[1][0]),
+                           edgecolor="0.3", linewidth=0.7, alpha=1.0)
+    fig.legend(handles=handles, loc="outside upper center", ncols=4)
     return fig
 
 

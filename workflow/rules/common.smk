@@ -107,6 +107,12 @@ def e1_run_information(wildcards):
     return run_files([r for r in plan.e1_runs(config) if r.dataset == wildcards.dataset], "information.csv")
 
 
+def e1_trained_coefficients(wildcards):
+    """Objective → the sorted coefficients E1 trains on ``wildcards.dataset`` (a params function)."""
+    runs = [r for r in plan.e1_runs(config) if r.dataset == wildcards.dataset]
+    return {o: sorted({r.coef for r in runs if r.objective == o}) for o in names.OBJECTIVES}
+
+
 def e3_run_probes(wildcards):
     """probes.csv of every E3 run."""
     return run_files(plan.e3_runs(config), "probes.csv")
@@ -135,6 +141,10 @@ def all_targets():
         targets += figure("results/f1/fig1_theory")
     if config["e2"]["enabled"]:
         targets += ["results/e2/ib_solutions.csv", "results/e2/ls_path.csv", *figure("results/e2/fig4_ib_vs_ls")]
+        targets += ["results/e2/gaps.csv"]
+    if config["e5"]["enabled"]:
+        targets += ["results/e5/paths.csv", "results/e5/gaps.csv", "results/e5/iterative_ib.csv"]
+        targets += figure("results/e5/fig_e5_paths")
     for dataset in sorted({run.dataset for run in plan.e1_runs(config)}):
         targets += [f"results/e1/{dataset}/information.csv", *figure(f"results/e1/{dataset}/fig3_information_plane")]
     if config["e3"]["enabled"]:

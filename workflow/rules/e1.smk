@@ -1,5 +1,6 @@
 # E1 (Fig. 3): exact Î(X;Z), Î(Z;Y) of every trained run on its training set (SPEC §2),
-# gathered per data set next to the LS-optimum path (SPEC §4).
+# gathered per data set next to the LS-optimum path (SPEC §4) and every objective's exact optimum
+# path (lsib.optima: CE, LS, CP, VIB).
 
 
 rule run_information:
@@ -38,6 +39,26 @@ rule e1_ls_path:
         "../scripts/e1_ls_path.py"
 
 
+rule e1_optimum_paths:
+    conda:
+        ENV
+    input:
+        data="results/data/{dataset}.pt",
+    output:
+        "results/e1/{dataset}/optimum_paths.csv",
+    params:
+        eps=config["e1"]["ls_path_eps"],
+        betas=config["e1"].get("optimum_path_betas", []),
+        trained=e1_trained_coefficients,
+        code=lsib_code("e1_optimum_paths.py"),
+    log:
+        "results/logs/e1/{dataset}/optimum_paths.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/e1_optimum_paths.py"
+
+
 rule e1_information:
     conda:
         ENV
@@ -61,6 +82,7 @@ rule e1_fig3:
     input:
         runs="results/e1/{dataset}/information.csv",
         path="results/e1/{dataset}/ls_path.csv",
+        optima="results/e1/{dataset}/optimum_paths.csv",
     output:
         figure_output(
             "results/e1/{dataset}/fig3_information_plane", "fig3", "E1 information plane", "{dataset}",

@@ -59,3 +59,21 @@ rule e2_fig4:
         **job_resources("light"),
     script:
         "../scripts/e2_fig4.py"
+
+
+rule e2_gaps:
+    conda:
+        ENV
+    input:
+        path="results/e2/ls_path.csv",
+        ib="results/e2/ib_solutions.csv",
+    output:
+        "results/e2/gaps.csv",
+    params:
+        code=lsib_code("e2_gaps.py"),
+    log:
+        "results/logs/e2/gaps.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/e2_gaps.py"

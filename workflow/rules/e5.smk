@@ -1,0 +1,67 @@
+# E5 (beyond the paper): every objective's exact optimum path on CIFAR-10H next to the IB frontier
+# (E2's Adam solutions and the classic iterative IB algorithm), gaps at equal Î(X;Z).
+
+
+rule e5_iterative_ib:
+    conda:
+        ENV
+    input:
+        counts="results/data/cifar10h-counts.npy",
+    output:
+        "results/e5/iterative_ib.csv",
+    params:
+        settings=config["e5"]["iterative_ib"],
+        code=lsib_code("e5_iterative_ib.py"),
+    log:
+        "results/logs/e5/iterative_ib.log",
+    benchmark:
+        "results/benchmarks/e5/iterative_ib.tsv"
+    threads: 1
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/e5_iterative_ib.py"
+
+
+rule e5_paths:
+    conda:
+        ENV
+    input:
+        counts="results/data/cifar10h-counts.npy",
+        ib="results/e2/ib_solutions.csv",
+        iterative="results/e5/iterative_ib.csv",
+    output:
+        paths="results/e5/paths.csv",
+        gaps="results/e5/gaps.csv",
+    params:
+        e5={k: v for k, v in config["e5"].items() if k not in ("enabled", "iterative_ib")},
+        code=lsib_code("e5_paths.py"),
+    log:
+        "results/logs/e5/paths.log",
+    benchmark:
+        "results/benchmarks/e5/paths.tsv"
+    threads: 1
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/e5_paths.py"
+
+
+rule e5_fig_paths:
+    conda:
+        ENV
+    input:
+        paths="results/e5/paths.csv",
+        ib="results/e2/ib_solutions.csv",
+        iterative="results/e5/iterative_ib.csv",
+        reference="results/e2/reference.csv",
+    output:
+        figure_output("results/e5/fig_e5_paths", "fig_e5", "E5 every objective's optimum on CIFAR-10H"),
+    params:
+        code=lsib_code("e5_fig_paths.py"),
+    log:
+        "results/logs/e5/figure.log",
+    resources:
+        **job_resources("light"),
+    script:
+        "../scripts/e5_fig_paths.py"
