@@ -1,6 +1,5 @@
 """Exact optimum path of every training objective (CE, LS, CP, VIB) on one E1 training set (Fig. 3)."""
 
-import pandas as pd
 
 from lsib import datasets
 from lsib.analysis import empirical_data

@@ -2,11 +2,11 @@
 
 import time
 
-import numpy as np
 import pandas as pd
 import torch
 
 from lsib.atomic import save_csv
+from lsib.checks import load_counts
 from lsib.information import from_annotations
 from lsib.iterative_ib import iterative_ib
 from lsib.joblog import job_log
@@ -17,7 +17,7 @@ def main(smk) -> None:
     with job_log(smk.log[0]) as log:
         start = time.perf_counter()
         torch.set_num_threads(smk.threads)
-        data = merge_identical_rows(from_annotations(np.load(smk.input.counts)))
+        data = merge_identical_rows(from_annotations(load_counts(smk.input.counts)))
         p = smk.params.settings
         result = iterative_ib(data, p["betas"], max_iters=p["max_iters"], tol=p["tol"])
         table = pd.DataFrame({"variant": "iterative", **result})
