@@ -255,6 +255,17 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path: 
     assert not stale.exists() and other.exists()
 
 
+def test_a_live_writers_temporary_file_is_left_alone(tmp_path: Path) -> None:
+    """Two jobs may stage the same raw file at once (two data sets of one source): neither deletes the other's."""
+    target = tmp_path / "train-images.gz"
+    with atomic.atomic_path(target) as first:
+        first.write_bytes(b"first")
+        atomic.write_bytes(target, b"second")  # a concurrent writer of the same file
+        assert first.read_bytes() == b"first"
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == ["train-images.gz"]
+
+
 # ------------------------------------------------------------------------------------------
 # 4. data inputs: CIFAR-10H counts, subset sizes
 # ------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Every writer goes through :func:`atomic_path`: write to a temporary name in the 
 directory, then ``os.replace`` it over the target (atomic on POSIX). A crash or an exception
 leaves no partial file behind, which is what Snakemake's "incomplete output" logic expects;
 a process killed outright leaves its temporary file, which the next write of the same
-target removes.
+target removes (unless a live writer still holds it, see :func:`atomic_path`).
 The result gets the permissions a plain ``open(path, "w")`` would give it, ``0o666 & ~umask``
 (``mkstemp`` alone would leave ``0o600``, unreadable to the rest of a group on a cluster).
 
@@ -16,6 +16,7 @@ write tables need no torch.
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import json
 import os
@@ -51,26 +52,54 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     The temporary name is ``.<name>.<8 random characters>.part<suffix>``: the suffix of
     ``path`` is kept so suffix-sniffing writers (e.g. matplotlib's ``savefig``) choose the
-    right format. A temporary file of ``path`` left by a killed process (SIGKILL runs no
-    cleanup) is removed first, so a rerun leaves no partial file behind; only one job writes
-    a given output at a time, so none of them is in use.
+    right format. The writer holds an exclusive ``flock`` on its temporary file until the
+    rename; the kernel drops it when the process dies, even by SIGKILL (which runs no
+    cleanup). So a temporary file of ``path`` that nobody holds is a leftover of a killed
+    writer and is removed first, while one that a live writer holds (two jobs staging the
+    same raw file at once) is left alone.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix, suffix = f".{path.name}.", f".part{path.suffix}"
-    stale = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}" + re.escape(suffix))  # mkstemp's 8 random characters
-    for leftover in path.parent.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
-        if stale.fullmatch(leftover.name):
-            leftover.unlink(missing_ok=True)
+    _remove_leftovers(path.parent, prefix, suffix)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
-    os.fchmod(fd, _DEFAULT_MODE & ~current_umask())
-    os.close(fd)
     tmp = Path(name)
     try:
+        _lock(fd)
+        os.fchmod(fd, _DEFAULT_MODE & ~current_umask())
         yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+        os.close(fd)  # releases the lock
+
+
+def _lock(fd: int) -> bool:
+    """Try to take an exclusive ``flock`` on ``fd`` without waiting; False when another holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # no flock on this file system: treat every file as in use (keep it)
+        return False
+    return True
+
+
+def _remove_leftovers(folder: Path, prefix: str, suffix: str) -> None:
+    """Delete ``<prefix><8 mkstemp characters><suffix>`` files in ``folder`` that no live writer holds."""
+    pattern = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}" + re.escape(suffix))
+    for leftover in folder.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
+        if not pattern.fullmatch(leftover.name):
+            continue
+        try:
+            fd = os.open(leftover, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            if _lock(fd):
+                leftover.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 def write_bytes(path: str | os.PathLike[str], payload: bytes) -> None:
