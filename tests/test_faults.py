@@ -33,7 +33,7 @@ import pytest
 import torch
 import yaml
 
-from lsib import atomic, datasets, plan
+from lsib import atomic, datasets, names, plan
 from lsib.analysis import empirical_data, run_information
 from lsib.checks import InputError, check_counts, load_arrays, load_counts, read_table, require_distributions
 from lsib.fetch import DataSourceError, md5sum, obtain
@@ -351,15 +351,15 @@ def test_a_subset_the_job_cannot_draw_names_the_config_key(tmp_path: Path) -> No
 # ------------------------------------------------------------------------------------------
 def run_regex(config: dict[str, Any]) -> re.Pattern[str]:
     """The run-directory pattern as Snakemake compiles it, with the workflow's wildcard constraints."""
-    return re.compile(r"results/runs/(?P<dataset>[A-Za-z0-9_]+)/(?P<model>resnet8|resnet20|resnet56|cct_7_7x2|cct_tiny)/"
-                      rf"(?P<objective>ce|ls|cp|vib)-(?P<coef>{plan.coef_constraint(config)})/seed(?P<seed>\d+)/model\.pt")
+    return re.compile(rf"results/runs/(?P<dataset>[A-Za-z0-9_]+)/(?P<model>{'|'.join(names.MODELS)})/"
+                      rf"(?P<objective>{'|'.join(names.OBJECTIVES)})-(?P<coef>{plan.coef_constraint(config)})/seed(?P<seed>\d+)/model\.pt")
 
 
 def test_only_planned_runs_in_their_one_spelling_match() -> None:
     config = quick_config()
     regex = run_regex(config)
     planned = {f"results/runs/{run.path}/model.pt" for run in plan.all_runs(config)}
-    assert len(planned) == 8
+    assert len(planned) == 10  # E1: CE, LS 0.1, LS 0.4, CP 0.3, VIB 0.5; E3: three ε; E4: CE, LS
     for path in planned:
         assert regex.fullmatch(path), path
     for path in ("fashion_mnist/resnet8/ls-0.10/seed0", "fashion_mnist/resnet8/ls-.1/seed0", "fashion_mnist/resnet8/ls-1e-1/seed0",

@@ -13,6 +13,8 @@ from lsib import optima
 from lsib.information import EmpiricalData, from_annotations, from_counts, information_plane
 from lsib.theory import ls_optimum_path, uniform
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 COUNTS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10h-counts.npy"
 
 
@@ -20,15 +22,6 @@ COUNTS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar
 def cifar10h() -> EmpiricalData:
     """CIFAR-10H's first 600 images, identical label rows merged."""
     return optima.merge_identical_rows(from_annotations(np.load(COUNTS)[:600]))
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: on a busy 2-core machine more threads make these small tensor ops far slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def one_hot(labels: np.ndarray, k: int) -> EmpiricalData:

@@ -348,6 +348,16 @@ def _reference_line(ax: Axes, y: float, text: str, linestyle: str | tuple) -> No
             ha="left", va="bottom", fontsize=7, color=_REF_COLOUR)
 
 
+def _frame_panel(ax: Axes, h_y: float, i_xy: float, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
+    """One panel of a two-panel plane (Figs. 4, E5): Ĥ(Y) and Î(X;Y) reference lines, limits, axis labels."""
+    _reference_line(ax, h_y, r"$\hat H(Y)$", (0, (5, 2)))
+    _reference_line(ax, i_xy, r"$\hat I(X;Y)$", ":")
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    ax.set_xlabel(X_LABEL)
+    ax.set_ylabel(Y_LABEL)
+
+
 @_styled
 def plot_ib_vs_ls(ls_path: pd.DataFrame, ib: pd.DataFrame, h_y: float, i_xy: float) -> Figure:
     """Paper Fig. 4 (SPEC §5 E2): tabular IB-Lagrangian solutions against the exact LS optimum.
@@ -380,12 +390,7 @@ def plot_ib_vs_ls(ls_path: pd.DataFrame, ib: pd.DataFrame, h_y: float, i_xy: flo
             if ax is ax_full:
                 handles.append(Line2D([], [], linestyle="none", marker=marker, markersize=5, color=colour,
                                       label=name))
-        _reference_line(ax, h_y, r"$\hat H(Y)$", (0, (5, 2)))
-        _reference_line(ax, i_xy, r"$\hat I(X;Y)$", ":")
-        ax.set_xlim(xlim)
-        ax.set_ylim(ylim)
-        ax.set_xlabel(X_LABEL)
-        ax.set_ylabel(Y_LABEL)
+        _frame_panel(ax, h_y, i_xy, xlim, ylim)
     ax_full.set_aspect("equal", adjustable="box")
     ax_full.set_title("information plane")
     ax_zoom.set_title(r"zoom: upper region ($\hat I(Z;Y) \geq 0.8\,\hat I(X;Y)$)")
@@ -444,12 +449,7 @@ def plot_objective_paths(paths: pd.DataFrame, frontier: pd.DataFrame, h_y: float
             (line,) = ax.plot(sub["i_xz"], sub["i_zy"], color=colour, linestyle=style, linewidth=1.2,
                               marker="." if family == "best_smoothing" else None, markersize=3, label=name, zorder=4)
             lines.append(line)
-        _reference_line(ax, h_y, r"$\hat H(Y)$", (0, (5, 2)))
-        _reference_line(ax, i_xy, r"$\hat I(X;Y)$", ":")
-        ax.set_xlim(xlim)
-        ax.set_ylim(ylim)
-        ax.set_xlabel(X_LABEL)
-        ax.set_ylabel(Y_LABEL)
+        _frame_panel(ax, h_y, i_xy, xlim, ylim)
         if ax is ax_full:
             handles = [front_line, *lines]
     for variant, marker in _FRONTIER_MARKERS.items():

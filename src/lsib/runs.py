@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from lsib.atomic import save_torch
+from lsib.checks import require_finite_weights
 from lsib.gpu import claim_gpu
 from lsib.models import build_model
 
@@ -38,7 +39,8 @@ def load_trained(path: str | os.PathLike[str], device: torch.device | str = "cpu
     """Rebuild the model saved by :func:`save_trained`, in eval mode on ``device``; also return its meta.
 
     Any failure to read or rebuild it (truncated file, wrong format, mismatched weights) raises
-    :class:`UnreadableModel` naming ``path`` and :func:`rebuild_command`.
+    :class:`UnreadableModel` naming ``path`` and :func:`rebuild_command`; weights that are not
+    finite (a diverged run) raise :class:`lsib.checks.InputError` naming ``path``.
     """
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
@@ -51,6 +53,7 @@ def load_trained(path: str | os.PathLike[str], device: torch.device | str = "cpu
             f"{path} cannot be loaded ({type(err).__name__}: {detail}); rebuild it with "
             f"`{rebuild_command(path)}` (add your usual --configfile/--profile after it)"
         ) from err
+    require_finite_weights(model.state_dict(), path)
     return model.to(device).eval(), meta
 
 

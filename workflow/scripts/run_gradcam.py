@@ -5,7 +5,7 @@ import torch
 
 from lsib import datasets
 from lsib.atomic import save_npz
-from lsib.checks import require_finite, require_finite_weights
+from lsib.checks import require_finite
 from lsib.joblog import job_log
 from lsib.runs import load_trained, resolve_device
 from lsib.saliency import box_mass, choose_images, gradcam_maps
@@ -19,7 +19,6 @@ def main(smk) -> None:
         device = resolve_device(p.device)
         data = datasets.load(smk.input.data)
         model, _ = load_trained(smk.input.model, device)
-        require_finite_weights(model.state_dict(), smk.input.model)
         images, labels, boxes = data["test_x"], data["test_y"], data["test_box"]
         mean, std = torch.tensor(data["mean"]), torch.tensor(data["std"])
         out = {"objective": np.array(wc.objective), "coef": np.array(float(wc.coef)), "seed": np.array(int(wc.seed))}
