@@ -3,7 +3,7 @@
 Snakemake reruns a job when its script changes, but not when the ``lsib`` code the script
 calls changes. :func:`code_fingerprint` closes that gap: the workflow passes it as a rule
 ``params`` entry, so an edit to that code changes the parameter and Snakemake reruns the
-rule's jobs (and reports why in ``--list-changes params`` and ``--summary``).
+rule's jobs (``snakemake -n`` gives the reason, ``--summary`` marks the stale files).
 
 Tracking is per top-level definition (function level), not per module. Each module of the
 package is split into *symbols*: the names bound by its top-level statements (functions,
