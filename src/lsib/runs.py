@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from lsib import datasets
 from lsib.atomic import save_torch
 from lsib.checks import require_finite_weights
 from lsib.gpu import claim_gpu
@@ -73,3 +74,18 @@ def resolve_device(choice: str) -> torch.device:
         torch.cuda.set_device(index)
         return torch.device("cuda", index)
     return torch.device(choice)
+
+
+def open_for_inference(model_path: str | os.PathLike[str], data_path: str | os.PathLike[str], device: str,
+                       threads: int) -> tuple[nn.Module, dict[str, Any], dict[str, Any], torch.device]:
+    """The common start of every job that runs a trained model (dumps, features, Grad-CAM).
+
+    Sets torch's thread count, resolves ``device`` (:func:`resolve_device`), loads the data set
+    (:func:`lsib.datasets.load`) and the model (:func:`load_trained`: readable, finite weights),
+    and returns ``(model, meta, data, device)``.
+    """
+    torch.set_num_threads(threads)
+    resolved = resolve_device(device)
+    data = datasets.load(data_path)
+    model, meta = load_trained(model_path, resolved)
+    return model, meta, data, resolved

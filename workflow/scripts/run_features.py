@@ -1,21 +1,15 @@
 """Penultimate activations (input of the last linear layer) of an E3 model on the occluded train and test sets."""
 
-import torch
-
-from lsib import datasets
 from lsib.atomic import save_torch
 from lsib.checks import require_finite
 from lsib.joblog import job_log
-from lsib.runs import load_trained, resolve_device
+from lsib.runs import open_for_inference
 from lsib.trainer import penultimate_features
 
 
 def main(smk) -> None:
     with job_log(smk.log[0]) as log:
-        torch.set_num_threads(smk.threads)
-        device = resolve_device(smk.params.device)
-        data = datasets.load(smk.input.data)
-        model, _ = load_trained(smk.input.model, device)
+        model, _, data, device = open_for_inference(smk.input.model, smk.input.data, smk.params.device, smk.threads)
         out = {}
         for split in ("train", "test"):
             out[f"{split}_features"] = penultimate_features(model, data[f"{split}_x"], data["mean"], data["std"], device=device)

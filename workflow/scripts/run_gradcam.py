@@ -3,22 +3,18 @@
 import numpy as np
 import torch
 
-from lsib import datasets
 from lsib.atomic import save_npz
 from lsib.checks import require_finite
 from lsib.joblog import job_log
-from lsib.runs import load_trained, resolve_device
+from lsib.runs import open_for_inference
 from lsib.saliency import box_mass, choose_images, gradcam_maps
 from lsib.trainer import normalize
 
 
 def main(smk) -> None:
     with job_log(smk.log[0]) as log:
-        torch.set_num_threads(smk.threads)
         p, wc = smk.params, smk.wildcards
-        device = resolve_device(p.device)
-        data = datasets.load(smk.input.data)
-        model, _ = load_trained(smk.input.model, device)
+        model, _, data, device = open_for_inference(smk.input.model, smk.input.data, p.device, smk.threads)
         images, labels, boxes = data["test_x"], data["test_y"], data["test_box"]
         mean, std = torch.tensor(data["mean"]), torch.tensor(data["std"])
         out = {"objective": np.array(wc.objective), "coef": np.array(float(wc.coef)), "seed": np.array(int(wc.seed))}

@@ -1,21 +1,15 @@
 """Dump p(z|x) of a trained run on every training and test example (eval mode, no augmentation)."""
 
-import torch
-
-from lsib import datasets
 from lsib.atomic import save_torch
 from lsib.checks import require_distributions
 from lsib.joblog import job_log
-from lsib.runs import load_trained, resolve_device
+from lsib.runs import open_for_inference
 from lsib.trainer import predict_proba
 
 
 def main(smk) -> None:
     with job_log(smk.log[0]) as log:
-        torch.set_num_threads(smk.threads)
-        device = resolve_device(smk.params.device)
-        data = datasets.load(smk.input.data)
-        model, meta = load_trained(smk.input.model, device)
+        model, meta, data, device = open_for_inference(smk.input.model, smk.input.data, smk.params.device, smk.threads)
         outputs = {
             split: predict_proba(model, data[f"{split}_x"], data["mean"], data["std"], device=device)
             for split in ("train", "test")
