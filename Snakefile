@@ -30,6 +30,6 @@ include: "workflow/rules/e4.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_targets(),
-    default_target: True

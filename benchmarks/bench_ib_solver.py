@@ -1,4 +1,4 @@
-"""Benchmark: the original tabular IB solver against :func:`lsib.ib_solver.solve_ib` on CIFAR-10H.
+"""Benchmark: the original tabular IB solver against :func:`lsib.info.ib_solver.solve_ib` on CIFAR-10H.
 
 Both solve the plain IB Lagrangian ``−Î(Z;Y) + β·Î(X;Z)`` for the 12 β values
 ``linspace(0.05, 1.0, 12)`` from the same seeded initial table (SPEC §5 E2).
@@ -9,7 +9,7 @@ Both solve the plain IB Lagrangian ``−Î(Z;Y) + β·Î(X;Z)`` for the 12 β va
   sets another, to separate the effect of threading from the rest). Its per-iteration cost
   does not depend on how many β are still running, so a run capped at ``--baseline-iters``
   iterations extrapolates to the full run as (seconds per iteration) × ``BASELINE_ITERS``.
-- new: ``solve_ib`` with its default :class:`~lsib.ib_solver.SolverSettings`.
+- new: ``solve_ib`` with its default :class:`~lsib.info.ib_solver.SolverSettings`.
 
 Run from the repository root::
 
@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lsib.information import EmpiricalData, entropy, from_annotations, information_plane
-from lsib.ib_solver import SolverSettings, solve_ib
-from lsib.theory import ls_optimal_encoder
+from lsib.info.ib_solver import SolverSettings, solve_ib
+from lsib.info.information import EmpiricalData, entropy, from_annotations, information_plane
+from lsib.info.optima import ls_optimal_encoder
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_COUNTS = ROOT.parent / "shared" / "data" / "cifar10h-counts.npy"
@@ -64,8 +64,9 @@ def baseline_solve(data: EmpiricalData, betas: np.ndarray, max_iters: int) -> di
     beta = torch.as_tensor(betas)
     n_beta = len(beta)
     init = torch.log(ls_optimal_encoder(data.pyx, 0.1))
-    logits = init + 0.1 * torch.randn((n_beta, *init.shape), generator=torch.Generator().manual_seed(0),
-                                      dtype=torch.float64)
+    logits = init + 0.1 * torch.randn(
+        (n_beta, *init.shape), generator=torch.Generator().manual_seed(0), dtype=torch.float64
+    )
     m, v = torch.zeros_like(logits), torch.zeros_like(logits)
     active = torch.ones(n_beta, dtype=torch.bool)
     iterations = torch.zeros(n_beta, dtype=torch.int64)
@@ -85,23 +86,35 @@ def baseline_solve(data: EmpiricalData, betas: np.ndarray, max_iters: int) -> di
             if not active.any():
                 break
     plane = information_plane(torch.softmax(logits, -1), data)
-    return {"i_xz": plane["i_xz"].numpy(), "i_zy": plane["i_zy"].numpy(),
-            "iterations": iterations.numpy(), "converged": (~active).numpy(), "loop_iterations": np.array(it)}
+    return {
+        "i_xz": plane["i_xz"].numpy(),
+        "i_zy": plane["i_zy"].numpy(),
+        "iterations": iterations.numpy(),
+        "converged": (~active).numpy(),
+        "loop_iterations": np.array(it),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--counts", type=Path, default=DEFAULT_COUNTS, help="CIFAR-10H counts (.npy)")
-    parser.add_argument("--baseline-threads", type=int, default=None,
-                        help="torch threads for the baseline (default: torch's default)")
-    parser.add_argument("--baseline-iters", type=int, default=None,
-                        help=f"cap the baseline at this many iterations and extrapolate to {BASELINE_ITERS}")
+    parser.add_argument(
+        "--baseline-threads", type=int, default=None, help="torch threads for the baseline (default: torch's default)"
+    )
+    parser.add_argument(
+        "--baseline-iters",
+        type=int,
+        default=None,
+        help=f"cap the baseline at this many iterations and extrapolate to {BASELINE_ITERS}",
+    )
     args = parser.parse_args()
     data = from_annotations(np.load(args.counts))
     default_threads = torch.get_num_threads()
     baseline_threads = args.baseline_threads or default_threads
-    print(f"CIFAR-10H: M={data.num_inputs}, K={data.num_classes}; plain variant, {len(BETAS)} β values; "
-          f"torch {torch.__version__}, {default_threads} threads by default")
+    print(
+        f"CIFAR-10H: M={data.num_inputs}, K={data.num_classes}; plain variant, {len(BETAS)} β values; "
+        f"torch {torch.__version__}, {default_threads} threads by default"
+    )
 
     torch.set_num_threads(baseline_threads)
     start = time.perf_counter()
@@ -113,24 +126,29 @@ def main() -> None:
     capped = not base["converged"].all()
     base_total = per_iter * BASELINE_ITERS if capped else base_seconds
     extrapolated = f"; extrapolated to {BASELINE_ITERS} iterations: {base_total:.1f} s" if capped else ""
-    print(f"baseline (threads={baseline_threads}): {loop_iters} iterations in {base_seconds:.1f} s "
-          f"({1e3 * per_iter:.1f} ms/iteration){extrapolated}")
+    print(
+        f"baseline (threads={baseline_threads}): {loop_iters} iterations in {base_seconds:.1f} s "
+        f"({1e3 * per_iter:.1f} ms/iteration){extrapolated}"
+    )
 
     new = solve_ib(data, BETAS, "plain")
     new_seconds = float(new["seconds"][0])
-    print(f"new (threads={SolverSettings().num_threads}): {int(new['iterations'].max())} iterations "
-          f"(Σ over β {int(new['iterations'].sum())}), all converged: {bool(new['converged'].all())}, "
-          f"{new_seconds:.1f} s")
+    print(
+        f"new (threads={SolverSettings().num_threads}): {int(new['iterations'].max())} iterations "
+        f"(Σ over β {int(new['iterations'].sum())}), all converged: {bool(new['converged'].all())}, "
+        f"{new_seconds:.1f} s"
+    )
     against = " (against the extrapolated baseline)" if capped else ""
     print(f"speed-up: {base_total / new_seconds:.1f}×{against}")
     if not capped:
-        print("max |Δ| of the solutions, new − baseline: "
-              f"Î(X;Z) {np.abs(new['i_xz'] - base['i_xz']).max():.1e}, "
-              f"Î(Z;Y) {np.abs(new['i_zy'] - base['i_zy']).max():.1e} nats")
+        print(
+            "max |Δ| of the solutions, new − baseline: "
+            f"Î(X;Z) {np.abs(new['i_xz'] - base['i_xz']).max():.1e}, "
+            f"Î(Z;Y) {np.abs(new['i_zy'] - base['i_zy']).max():.1e} nats"
+        )
     print(" β       Î(X;Z)  Î(Z;Y)  iterations (baseline → new)")
     for k, b in enumerate(BETAS):
-        print(f" {b:.4f}  {new['i_xz'][k]:.4f}  {new['i_zy'][k]:.4f}  "
-              f"{base['iterations'][k]} → {new['iterations'][k]}")
+        print(f" {b:.4f}  {new['i_xz'][k]:.4f}  {new['i_zy'][k]:.4f}  {base['iterations'][k]} → {new['iterations'][k]}")
 
 
 if __name__ == "__main__":

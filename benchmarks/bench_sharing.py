@@ -1,14 +1,15 @@
 """Benchmark: aggregate training throughput of k concurrent training processes on one device.
 
 For each k in ``--ks`` (default 1, 2, 4, 8), k processes start together (a barrier after
-imports and data set-up) and each trains its own model with :func:`lsib.trainer.train` on its
+imports and data set-up) and each trains its own model with :func:`lsib.train.loop.train` on its
 own synthetic data set (uniform random uint8 images, random labels: the work per step is the
 real one, the accuracy is meaningless) for ``--epochs`` epochs. The aggregate throughput is
 
     A(k) = k · epochs · n_train / (last end − first start)   [training images per second]
 
 (each epoch's test pass over ``n_test`` images is part of the work but not counted), and the
-sharing factor is A(k) / A(1) (relative to the first k given): how much more a device trains per hour with k jobs on it. Choose
+sharing factor is A(k) / A(1) (relative to the first k given): how much more a device trains per hour with k
+jobs on it. Choose
 the k of ``profiles/local`` (gpu_slots = k × GPUs) and ``profiles/slurm`` (shards) as the
 smallest k past which the factor stops growing; memory grows about linearly with k.
 
@@ -33,9 +34,11 @@ from typing import Any
 
 import torch
 
-from lsib.losses import Objective
 from lsib.models import MODEL_NAMES, build_model
-from lsib.trainer import Recipe, seed_everything, train
+from lsib.train.device import seed_everything
+from lsib.train.loop import train
+from lsib.train.losses import Objective
+from lsib.train.recipe import Recipe
 
 
 def synthetic_data(n_train: int, n_test: int, channels: int, size: int, seed: int) -> dict[str, Any]:
@@ -113,8 +116,10 @@ def main() -> None:
         args.model, args.n_train, args.n_test, args.epochs = "resnet8", 512, 128, 2
 
     flops = train_flops_per_image(args)
-    print(f"{args.model}, {args.channels}×{args.size}² images, batch {args.batch_size}, device {args.device}, "
-          f"{args.threads} thread(s) per process; {args.n_train} images × {args.epochs} epochs per process")
+    print(
+        f"{args.model}, {args.channels}×{args.size}² images, batch {args.batch_size}, device {args.device}, "
+        f"{args.threads} thread(s) per process; {args.n_train} images × {args.epochs} epochs per process"
+    )
     print(f"training FLOPs per image (forward + backward): {flops / 1e9:.3f} GFLOP")
     print(f"{'k':>3} {'images/s (all k)':>17} {'per process':>12} {'sharing factor':>15}")
     base = None

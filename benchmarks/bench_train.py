@@ -4,7 +4,7 @@ Both sides train ResNet-56 (lsib.models) with the paper's recipe (SPEC §6: SGD 
 batch 128, crop with 4-px padding + horizontal flip) on 50,000 synthetic 3×32×32 uint8 images
 of 10 classes:
 
-- **lsib**: :func:`lsib.trainer.prepare` + :meth:`lsib.trainer.Loop.epoch`, the code every
+- **lsib**: :func:`lsib.train.loop.build_loop` + :meth:`lsib.train.loop.Loop.epoch`, the code every
   training job runs — data resident on the device, batched augmentation, no host sync per
   step, fused/foreach SGD, and the device's ``auto`` settings (CUDA: bf16, channels_last,
   ``torch.compile``; CPU: float32 eager), or the ones given on the command line;
@@ -38,10 +38,11 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-from lsib.losses import Objective
 from lsib.models import build_model
-from lsib.train_settings import TrainSettings
-from lsib.trainer import RESNET_RECIPE, batch_sizes, prepare
+from lsib.train.loop import batch_sizes, build_loop
+from lsib.train.losses import Objective
+from lsib.train.recipe import RESNET_RECIPE
+from lsib.train.settings import TrainSettings
 
 N_IMAGES, CLASSES, SIDE, EPOCHS = 50_000, 10, 32, 160
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -73,10 +74,12 @@ def run_lsib(device: torch.device, warmup: int, steps: int, settings: TrainSetti
     torch.manual_seed(0)
     model = build_model("resnet56", CLASSES, 3, SIDE)
     started = time.perf_counter()
-    loop = prepare(model, Objective("ce", 0.0, CLASSES), RESNET_RECIPE, data, device, settings)
+    loop = build_loop(model, Objective("ce", 0.0, CLASSES), RESNET_RECIPE, data, device, settings)
     train_x, train_y = data["train_x"].to(device), data["train_y"].to(device)
     if settings.compile:
-        loop.compile((3, SIDE, SIDE), batch_sizes(N_IMAGES, RESNET_RECIPE.batch_size), [], lambda s: print(s, file=sys.stderr))
+        loop.compile(
+            (3, SIDE, SIDE), batch_sizes(N_IMAGES, RESNET_RECIPE.batch_size), [], lambda s: print(s, file=sys.stderr)
+        )
     generator = torch.Generator().manual_seed(0)
     loop.epoch(train_x, train_y, generator, max_batches=warmup).loss_sum.item()
     _sync(device)
@@ -86,8 +89,10 @@ def run_lsib(device: torch.device, warmup: int, steps: int, settings: TrainSetti
     sums.loss_sum.item()
     _sync(device)
     seconds = time.perf_counter() - begin
-    label = (f"lsib ({settings.precision}, channels_last {'on' if settings.channels_last else 'off'}, "
-             f"compile {'on' if loop.compiled else 'off'})")  # fmt: skip
+    label = (
+        f"lsib ({settings.precision}, channels_last {'on' if settings.channels_last else 'off'}, "
+        f"compile {'on' if loop.compiled else 'off'})"
+    )
     return {"name": label, "images": sums.images, "seconds": seconds, "setup": setup, "peak_mb": _peak_mb(device)}
 
 
@@ -110,13 +115,23 @@ def run_plain(device: torch.device, warmup: int, steps: int, workers: int) -> di
     from torchvision.transforms import v2
 
     data = synthetic_data(N_IMAGES)
-    transform = v2.Compose([
-        v2.ToDtype(torch.float32, scale=True), v2.RandomCrop(SIDE, padding=4), v2.RandomHorizontalFlip(), v2.Normalize(MEAN, STD),
-    ])  # fmt: skip
+    transform = v2.Compose(
+        [
+            v2.ToDtype(torch.float32, scale=True),
+            v2.RandomCrop(SIDE, padding=4),
+            v2.RandomHorizontalFlip(),
+            v2.Normalize(MEAN, STD),
+        ]
+    )
     started = time.perf_counter()
     dataset = Transformed(TensorDataset(data["train_x"], data["train_y"]), transform)
-    loader = DataLoader(dataset, batch_size=RESNET_RECIPE.batch_size, shuffle=True, num_workers=workers,
-                        pin_memory=device.type == "cuda")  # fmt: skip
+    loader = DataLoader(
+        dataset,
+        batch_size=RESNET_RECIPE.batch_size,
+        shuffle=True,
+        num_workers=workers,
+        pin_memory=device.type == "cuda",
+    )
     torch.manual_seed(0)
     model = build_model("resnet56", CLASSES, 3, SIDE).to(device).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -153,7 +168,9 @@ def table(results: list[dict[str, Any]]) -> str:
     for r in results:
         rate = r["images"] / r["seconds"]
         projected = r["setup"] + EPOCHS * N_IMAGES / rate
-        lines.append(f"| {r['name']} | {rate:,.0f} | {_duration(projected)} | {r['setup']:.1f} s | {r['peak_mb']:,.0f} MB |")
+        lines.append(
+            f"| {r['name']} | {rate:,.0f} | {_duration(projected)} | {r['setup']:.1f} s | {r['peak_mb']:,.0f} MB |"
+        )
     ratio = (results[0]["images"] / results[0]["seconds"]) / (results[1]["images"] / results[1]["seconds"])
     lines.append(f"\nratio lsib / plain: {ratio:.2f}× images/s")
     return "\n".join(lines)
@@ -187,16 +204,19 @@ def main() -> None:
 
     results = []
     for variant in ("lsib", "plain"):
-        child = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--variant", variant],
-                               capture_output=True, text=True, check=False)  # fmt: skip
+        child = subprocess.run(
+            [sys.executable, __file__, *sys.argv[1:], "--variant", variant], capture_output=True, text=True, check=False
+        )
         if child.returncode != 0:
             sys.exit(f"{variant} run failed:\n{child.stderr}")
         results.append(json.loads(child.stdout.strip().splitlines()[-1]))
     cpu = f"{platform.processor() or 'CPU'}, {torch.get_num_threads()} threads"
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else cpu
-    print(f"ResNet-56, {N_IMAGES:,} × 3×{SIDE}×{SIDE} synthetic images, batch {RESNET_RECIPE.batch_size}; "
-          f"{device.type} ({where}); torch {torch.__version__}; {warmup} warm-up + {steps} timed batches; "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")  # fmt: skip
+    print(
+        f"ResNet-56, {N_IMAGES:,} × 3×{SIDE}×{SIDE} synthetic images, batch {RESNET_RECIPE.batch_size}; "
+        f"{device.type} ({where}); torch {torch.__version__}; {warmup} warm-up + {steps} timed batches; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n"
+    )
     print(table(results))
 
 

@@ -32,17 +32,19 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-
-from lsib import atomic, datasets, names, plan
-from lsib.analysis import empirical_data, run_information
-from lsib.checks import InputError, check_counts, load_arrays, load_counts, read_table, require_distributions
-from lsib.fetch import DataSourceError, md5sum, obtain
-from lsib.information import from_annotations, information_plane
-from lsib.models import build_model
-from lsib.probes import run_probes
-from lsib.runs import save_trained
-from lsib.saliency import box_mass
 from workflow_helpers import FASHION_MNIST, ROOT, SHARED, copy_workflow, snakemake
+
+from lsib import atomic, names
+from lsib.checks import InputError, check_counts, load_arrays, load_counts, read_table, require_distributions
+from lsib.data import datasets, sources
+from lsib.data.fetch import DataSourceError, md5sum, obtain
+from lsib.info.information import from_annotations, information_plane
+from lsib.measure.information import empirical_data, run_information
+from lsib.measure.probes import run_probes
+from lsib.measure.saliency import box_mass
+from lsib.models import build_model
+from lsib.models.store import save_trained
+from lsib.pipeline import plan
 
 SCRIPTS = ROOT / "workflow" / "scripts"
 
@@ -58,11 +60,18 @@ class Files(list):
         self.__dict__.update({k: str(v) for k, v in named.items()})
 
 
-def run_script(name: str, tmp_path: Path, *, input: Files, output: Files, params: Any = None,
-               wildcards: Any = None) -> None:
+def run_script(
+    name: str, tmp_path: Path, *, input: Files, output: Files, params: Any = None, wildcards: Any = None
+) -> None:
     """Run ``workflow/scripts/<name>``; the global state scripts set (torch threads, matplotlib style) is restored."""
-    smk = SimpleNamespace(input=input, output=output, params=params or SimpleNamespace(), threads=1,
-                          wildcards=wildcards or SimpleNamespace(), log=Files(tmp_path / "job.log"))
+    smk = SimpleNamespace(
+        input=input,
+        output=output,
+        params=params or SimpleNamespace(),
+        threads=1,
+        wildcards=wildcards or SimpleNamespace(),
+        log=Files(tmp_path / "job.log"),
+    )
     threads = torch.get_num_threads()
     try:
         with matplotlib.rc_context():
@@ -74,7 +83,8 @@ def run_script(name: str, tmp_path: Path, *, input: Files, output: Files, params
 def tiny_dataset(path: Path, n: int = 8, size: int = 8, classes: int = 2) -> dict[str, Any]:
     g = torch.Generator().manual_seed(0)
     data = {
-        "name": "tiny", "classes": [str(c) for c in range(classes)],
+        "name": "tiny",
+        "classes": [str(c) for c in range(classes)],
         "train_x": torch.randint(0, 256, (n, 1, size, size), generator=g, dtype=torch.uint8),
         "train_y": torch.arange(n) % classes,
         "test_x": torch.randint(0, 256, (n, 1, size, size), generator=g, dtype=torch.uint8),
@@ -98,9 +108,16 @@ def test_information_of_nan_outputs_fails_naming_the_file_and_writes_no_table(tm
     proba[3] = float("nan")  # what `lr: 1e8` dumped before: NaN probabilities → empty table cells
     torch.save({"train_proba": proba, "test_proba": proba.clone()}, tmp_path / "outputs.pt")
     out = tmp_path / "information.csv"
-    with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'outputs.pt'}['train_proba']: 2 of 16 values are not finite")):
-        run_script("run_information.py", tmp_path, input=Files(outputs=tmp_path / "outputs.pt", data=tmp_path / "data.pt"),
-                   output=Files(out), wildcards=run_wildcards())
+    with pytest.raises(
+        InputError, match=re.escape(f"{tmp_path / 'outputs.pt'}['train_proba']: 2 of 16 values are not finite")
+    ):
+        run_script(
+            "run_information.py",
+            tmp_path,
+            input=Files(outputs=tmp_path / "outputs.pt", data=tmp_path / "data.pt"),
+            output=Files(out),
+            wildcards=run_wildcards(),
+        )
     assert not out.exists()
     assert "InputError" in (tmp_path / "job.log").read_text()  # the job log says why
 
@@ -111,11 +128,21 @@ def test_dump_of_a_model_with_infinite_weights_fails_naming_model_pt(tmp_path: P
     model = build_model("resnet8", num_classes=2, in_channels=1, image_size=8)
     with torch.no_grad():
         model.head.weight[0, 0] = float("inf")
-    save_trained(tmp_path / "model.pt", model, {"name": "resnet8", "num_classes": 2, "in_channels": 1, "image_size": 8}, {})
+    save_trained(
+        tmp_path / "model.pt", model, {"name": "resnet8", "num_classes": 2, "in_channels": 1, "image_size": 8}, {}
+    )
     out = tmp_path / "outputs.pt"
-    with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'model.pt'} (weight 'head.weight'") + ".*1 of 128 values are not finite"):
-        run_script("run_outputs.py", tmp_path, input=Files(model=tmp_path / "model.pt", data=tmp_path / "data.pt"),
-                   output=Files(out), params=SimpleNamespace(device="cpu"))
+    with pytest.raises(
+        InputError,
+        match=re.escape(f"{tmp_path / 'model.pt'} (weight 'head.weight'") + ".*1 of 128 values are not finite",
+    ):
+        run_script(
+            "run_outputs.py",
+            tmp_path,
+            input=Files(model=tmp_path / "model.pt", data=tmp_path / "data.pt"),
+            output=Files(out),
+            params=SimpleNamespace(device="cpu"),
+        )
     assert not out.exists()
 
 
@@ -133,12 +160,30 @@ def test_probes_of_nan_features_fail_naming_features_pt(tmp_path: Path) -> None:
     features = torch.randn(20, 4)
     features[5, 2] = float("inf")
     labels = torch.arange(20) % 2
-    torch.save({"train_features": features, "train_nuisance_y": labels, "test_features": torch.randn(20, 4),
-                "test_nuisance_y": labels}, tmp_path / "features.pt")
+    torch.save(
+        {
+            "train_features": features,
+            "train_nuisance_y": labels,
+            "test_features": torch.randn(20, 4),
+            "test_nuisance_y": labels,
+        },
+        tmp_path / "features.pt",
+    )
     pd.DataFrame({"epoch": [1], "test_acc": [0.5]}).to_csv(tmp_path / "metrics.csv", index=False)
-    with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'features.pt'}['train_features']: 1 of 80 values are not finite (first at index (5, 2): inf)")):
-        run_script("run_probes.py", tmp_path, input=Files(features=tmp_path / "features.pt", metrics=tmp_path / "metrics.csv"),
-                   output=Files(tmp_path / "probes.csv"), params=SimpleNamespace(probes={}), wildcards=run_wildcards())
+    with pytest.raises(
+        InputError,
+        match=re.escape(
+            f"{tmp_path / 'features.pt'}['train_features']: 1 of 80 values are not finite (first at index (5, 2): inf)"
+        ),
+    ):
+        run_script(
+            "run_probes.py",
+            tmp_path,
+            input=Files(features=tmp_path / "features.pt", metrics=tmp_path / "metrics.csv"),
+            output=Files(tmp_path / "probes.csv"),
+            params=SimpleNamespace(probes={}),
+            wildcards=run_wildcards(),
+        )
     with pytest.raises(InputError, match="train features"):
         run_probes(features.numpy(), labels.numpy(), features.numpy(), labels.numpy(), seed=0, settings={})
 
@@ -154,14 +199,36 @@ def test_gradcam_maps_with_nan_are_refused(tmp_path: Path) -> None:
 
 
 def test_figure_from_a_table_with_an_empty_cell_fails_naming_file_and_column(tmp_path: Path) -> None:
-    runs = pd.DataFrame({"dataset": "tiny", "model": "resnet8", "objective": ["ce", "ls"], "coef": [0.0, 0.1],
-                         "seed": 0, "i_xz": [2.3, np.nan], "i_zy": [2.3, 1.8], "h_y": 2.3})
+    runs = pd.DataFrame(
+        {
+            "dataset": "tiny",
+            "model": "resnet8",
+            "objective": ["ce", "ls"],
+            "coef": [0.0, 0.1],
+            "seed": 0,
+            "i_xz": [2.3, np.nan],
+            "i_zy": [2.3, 1.8],
+            "h_y": 2.3,
+        }
+    )
     runs.to_csv(tmp_path / "information.csv", index=False)
-    pd.DataFrame({"eps": [0.0, 1.0], "i_xz": [2.3, 0.0], "i_zy": [2.3, 0.0]}).to_csv(tmp_path / "ls_path.csv", index=False)
+    pd.DataFrame({"eps": [0.0, 1.0], "i_xz": [2.3, 0.0], "i_zy": [2.3, 0.0]}).to_csv(
+        tmp_path / "ls_path.csv", index=False
+    )
     outputs = Files(tmp_path / "fig3.pdf", tmp_path / "fig3.png")
-    with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'information.csv'}: column 'i_xz' has 1 empty or non-finite cell(s) (first in row 1")):
-        run_script("e1_fig3.py", tmp_path, input=Files(runs=tmp_path / "information.csv", path=tmp_path / "ls_path.csv"),
-                   output=outputs, wildcards=SimpleNamespace(dataset="tiny"))
+    with pytest.raises(
+        InputError,
+        match=re.escape(
+            f"{tmp_path / 'information.csv'}: column 'i_xz' has 1 empty or non-finite cell(s) (first in row 1"
+        ),
+    ):
+        run_script(
+            "e1_fig3.py",
+            tmp_path,
+            input=Files(runs=tmp_path / "information.csv", path=tmp_path / "ls_path.csv"),
+            output=outputs,
+            wildcards=SimpleNamespace(dataset="tiny"),
+        )
     assert not any(Path(p).exists() for p in outputs)
 
 
@@ -171,7 +238,9 @@ def test_unreadable_inputs_name_the_file_and_how_to_rebuild_it(tmp_path: Path) -
     for name in ("outputs.pt", "gradcam.npz"):
         path = tmp_path / name
         path.write_bytes(path.read_bytes()[:200])  # truncated, as by a full disk
-        with pytest.raises(InputError, match=re.escape(f"{path}: unreadable") + ".*" + re.escape(f"snakemake --forcerun {path}")):
+        with pytest.raises(
+            InputError, match=re.escape(f"{path}: unreadable") + ".*" + re.escape(f"snakemake --forcerun {path}")
+        ):
             load_arrays(path)
     (tmp_path / "t.csv").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(InputError, match="not a readable CSV table"):
@@ -186,7 +255,12 @@ def test_e1_table_refuses_parts_with_different_columns(tmp_path: Path) -> None:
     pd.DataFrame({"coef": [0.0], "i_xz": [2.3]}).to_csv(tmp_path / "a.csv", index=False)
     pd.DataFrame({"coef": [0.1], "i_zy": [1.8]}).to_csv(tmp_path / "b.csv", index=False)
     with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'b.csv'}: columns ['coef', 'i_zy'] differ")):
-        run_script("concat_tables.py", tmp_path, input=Files(tmp_path / "a.csv", tmp_path / "b.csv"), output=Files(tmp_path / "all.csv"))
+        run_script(
+            "concat_tables.py",
+            tmp_path,
+            input=Files(tmp_path / "a.csv", tmp_path / "b.csv"),
+            output=Files(tmp_path / "all.csv"),
+        )
     assert not (tmp_path / "all.csv").exists()
 
 
@@ -194,7 +268,10 @@ def test_no_table_is_written_with_an_empty_cell(tmp_path: Path) -> None:
     out = tmp_path / "information.csv"
     for bad in (np.nan, np.inf, None):
         table = pd.DataFrame({"objective": ["ce", "ls"], "i_xz": [2.3, bad]})
-        with pytest.raises(atomic.IncompleteTableError, match=re.escape(f"{out}: column 'i_xz' has 1 missing or non-finite value(s) (first in row 1")):
+        with pytest.raises(
+            atomic.IncompleteTableError,
+            match=re.escape(f"{out}: column 'i_xz' has 1 missing or non-finite value(s) (first in row 1"),
+        ):
             atomic.save_csv(table, out)
         assert not out.exists() and not list(tmp_path.iterdir())
     with pytest.raises(atomic.IncompleteTableError, match="column 'objective'"):
@@ -238,9 +315,14 @@ def test_results_get_the_umask_permissions_of_a_plain_open(tmp_path: Path, umask
 
 
 def test_light_modules_import_no_torch() -> None:
-    code = "import sys, lsib.atomic, lsib.checks, lsib.plan, lsib.fetch; print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    code = "import sys, lsib.atomic, lsib.checks, lsib.pipeline.plan; print('torch' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
     assert result.stdout.strip() == "False"
 
 
@@ -292,13 +374,26 @@ def test_a_wrong_cifar10h_file_is_not_fetched_even_when_its_md5_is_set_to_match(
     wrong = tmp_path / "wrong.npy"
     np.save(wrong, np.ones((100, 3), dtype=np.int64))
     dest = tmp_path / "results" / "cifar10h-counts.npy"
-    with pytest.raises(DataSourceError, match=re.escape(f"{wrong}: expected an (M, 10) table") + ".*config key 'cifar10h'"):
-        obtain(dest, config_key="cifar10h", md5=md5sum(wrong), local_path=str(wrong),
-               check=lambda path, origin: load_counts(path, source=origin))
+    with pytest.raises(
+        DataSourceError, match=re.escape(f"{wrong}: expected an (M, 10) table") + ".*config key 'cifar10h'"
+    ):
+        obtain(
+            dest,
+            config_key="cifar10h",
+            md5=md5sum(wrong),
+            local_path=str(wrong),
+            check=lambda path, origin: load_counts(path, source=origin),
+        )
     assert not dest.exists() and not list(dest.parent.iterdir())
     one = tmp_path / "one.npy"
     np.save(one, np.arange(10, dtype=np.int64)[None])  # M = 1 is enough; M = 10,000 is reported, not required
-    obtain(dest, config_key="cifar10h", md5=None, local_path=str(one), check=lambda path, origin: load_counts(path, source=origin))
+    obtain(
+        dest,
+        config_key="cifar10h",
+        md5=None,
+        local_path=str(one),
+        check=lambda path, origin: load_counts(path, source=origin),
+    )
     assert load_counts(dest).shape == (1, 10)
 
 
@@ -311,16 +406,31 @@ def test_the_real_cifar10h_counts_pass() -> None:
 
 def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """``override`` merged into ``base`` recursively, as Snakemake merges --configfile files."""
-    return {**base, **{k: merged(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
-                       for k, v in override.items()}}
+    return {
+        **base,
+        **{
+            k: merged(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+            for k, v in override.items()
+        },
+    }
 
 
 def quick_config() -> dict[str, Any]:
-    return merged(yaml.safe_load((ROOT / "config.yaml").read_text()), yaml.safe_load((ROOT / "presets" / "quick.yaml").read_text()))
+    return merged(
+        yaml.safe_load((ROOT / "config.yaml").read_text()),
+        yaml.safe_load((ROOT / "presets" / "quick.yaml").read_text()),
+    )
 
 
-@pytest.mark.parametrize(("source", "key", "size"), [("mnist", "n_train", 60_000), ("cifar10", "n_test", 10_000),
-                                                     ("mnist5k", "n_train", 4_000), ("flowers102", "n_train", 2_040)])
+@pytest.mark.parametrize(
+    ("source", "key", "size"),
+    [
+        ("mnist", "n_train", 60_000),
+        ("cifar10", "n_test", 10_000),
+        ("mnist5k", "n_train", 4_000),
+        ("flowers102", "n_train", 2_040),
+    ],
+)
 def test_a_subset_larger_than_its_split_is_rejected_at_config_check(source: str, key: str, size: int) -> None:
     config = quick_config()
     config["datasets"]["digits"] = {"source": source, key: size + 1}
@@ -332,16 +442,24 @@ def test_a_subset_larger_than_its_split_is_rejected_at_config_check(source: str,
 
 def test_split_sizes_cover_every_source_and_match_the_data() -> None:
     assert set(plan.SPLIT_SIZES) == set(datasets.DATASETS)
-    train, test, _ = datasets._load_mnist5k()
+    train, test, _ = sources.load_mnist5k()
     assert (len(train[1]), len(test[1])) == plan.SPLIT_SIZES["mnist5k"]
     if FASHION_MNIST.is_dir():  # IDX headers: magic, then the item count (big-endian)
-        counts = [int.from_bytes(gzip.open(FASHION_MNIST / f"{s}-labels-idx1-ubyte.gz").read(8)[4:], "big") for s in ("train", "t10k")]
+        counts = [
+            int.from_bytes(gzip.open(FASHION_MNIST / f"{s}-labels-idx1-ubyte.gz").read(8)[4:], "big")
+            for s in ("train", "t10k")
+        ]
         assert tuple(counts) == plan.SPLIT_SIZES["fashion_mnist"]
 
 
 def test_a_subset_the_job_cannot_draw_names_the_config_key(tmp_path: Path) -> None:
-    """mnist5k's test split has 100 images per digit: a balanced 1,000 works, 1,001 is over; per class 101 is too many."""
-    with pytest.raises(ValueError, match=re.escape("datasets.digits.n_test = 1001: cannot draw a balanced subset of the 1000-image mnist5k test split")):
+    """mnist5k's test split has 100 images per digit: 1,000 works, 1,001 is over; per class 101 is too many."""
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "datasets.digits.n_test = 1001: cannot draw a balanced subset of the 1000-image mnist5k test split"
+        ),
+    ):
         datasets.prepare("mnist5k", tmp_path, tmp_path / "d.pt", n_test=1001, config_key="datasets.digits")
     assert not (tmp_path / "d.pt").exists()
 
@@ -351,8 +469,10 @@ def test_a_subset_the_job_cannot_draw_names_the_config_key(tmp_path: Path) -> No
 # ------------------------------------------------------------------------------------------
 def run_regex(config: dict[str, Any]) -> re.Pattern[str]:
     """The run-directory pattern as Snakemake compiles it, with the workflow's wildcard constraints."""
-    return re.compile(rf"results/runs/(?P<dataset>[A-Za-z0-9_]+)/(?P<model>{'|'.join(names.MODELS)})/"
-                      rf"(?P<objective>{'|'.join(names.OBJECTIVES)})-(?P<coef>{plan.coef_constraint(config)})/seed(?P<seed>\d+)/model\.pt")
+    return re.compile(
+        rf"results/runs/(?P<dataset>[A-Za-z0-9_]+)/(?P<model>{'|'.join(names.MODELS)})/"
+        rf"(?P<objective>{'|'.join(names.OBJECTIVES)})-(?P<coef>{plan.coef_constraint(config)})/seed(?P<seed>\d+)/model\.pt"
+    )
 
 
 def test_only_planned_runs_in_their_one_spelling_match() -> None:
@@ -362,10 +482,19 @@ def test_only_planned_runs_in_their_one_spelling_match() -> None:
     assert len(planned) == 10  # E1: CE, LS 0.1, LS 0.4, CP 0.3, VIB 0.5; E3: three ε; E4: CE, LS
     for path in planned:
         assert regex.fullmatch(path), path
-    for path in ("fashion_mnist/resnet8/ls-0.10/seed0", "fashion_mnist/resnet8/ls-.1/seed0", "fashion_mnist/resnet8/ls-1e-1/seed0",
-                 "fashion_mnist/resnet8/ls-0.2/seed0", "fashion_mnist/resnet8/ls-1.5/seed0", "fashion_mnist/resnet8/ce-0.1/seed0",
-                 "fashion_mnist/resnet8/ls-0.1/seed00", "fashion_mnist/resnet8/ls-0.1/seed1", "occluded/resnet8/ls-0.1/seed0",
-                 "cluttered/resnet20/ls-0.1/seed0", "fashion_mnist/resnet8/ce-0.0/seed0"):
+    for path in (
+        "fashion_mnist/resnet8/ls-0.10/seed0",
+        "fashion_mnist/resnet8/ls-.1/seed0",
+        "fashion_mnist/resnet8/ls-1e-1/seed0",
+        "fashion_mnist/resnet8/ls-0.2/seed0",
+        "fashion_mnist/resnet8/ls-1.5/seed0",
+        "fashion_mnist/resnet8/ce-0.1/seed0",
+        "fashion_mnist/resnet8/ls-0.1/seed00",
+        "fashion_mnist/resnet8/ls-0.1/seed1",
+        "occluded/resnet8/ls-0.1/seed0",
+        "cluttered/resnet20/ls-0.1/seed0",
+        "fashion_mnist/resnet8/ce-0.0/seed0",
+    ):
         assert not regex.fullmatch(f"results/runs/{path}/model.pt"), path
     config["e1"]["enabled"] = config["e3"]["enabled"] = config["e4"]["enabled"] = False
     assert not run_regex(config).fullmatch("results/runs/fashion_mnist/resnet8/ce-0/seed0/model.pt")
@@ -375,20 +504,41 @@ def test_duplicate_runs_are_rejected_naming_both_places() -> None:
     config = quick_config()
     entry = config["e1"]["runs"][0]
     config["e1"]["runs"].append({**entry, "objectives": {"ls": [0.4]}})
-    with pytest.raises(plan.ConfigError, match=re.escape("e1.runs[0].objectives.ls[1] × e1.runs[0].seeds[0] and "
-                                                         "e1.runs[1].objectives.ls[0] × e1.runs[1].seeds[0] both ask for run "
-                                                         "fashion_mnist/resnet8/ls-0.4/seed0")):
+    with pytest.raises(
+        plan.ConfigError,
+        match=re.escape(
+            "e1.runs[0].objectives.ls[1] × e1.runs[0].seeds[0] and "
+            "e1.runs[1].objectives.ls[0] × e1.runs[1].seeds[0] both ask for run "
+            "fashion_mnist/resnet8/ls-0.4/seed0"
+        ),
+    ):
         plan.check(config)
     config = quick_config()
     config["e3"]["seeds"] = [0, 0]
-    with pytest.raises(plan.ConfigError, match=re.escape("e3.eps[0] × e3.seeds[0] and e3.eps[0] × e3.seeds[1] both ask")):
+    with pytest.raises(
+        plan.ConfigError, match=re.escape("e3.eps[0] × e3.seeds[0] and e3.eps[0] × e3.seeds[1] both ask")
+    ):
         plan.check(config)
 
 
 def test_snakemake_matches_no_rule_for_a_second_spelling(tmp_path: Path) -> None:
     def dry_run(target: str) -> subprocess.CompletedProcess:
-        cmd = [sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
-               target, "--configfile", str(ROOT / "config.yaml"), str(ROOT / "presets" / "quick.yaml")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-n",
+            "--quiet",
+            "rules",
+            "-s",
+            str(ROOT / "Snakefile"),
+            "-d",
+            str(tmp_path),
+            target,
+            "--configfile",
+            str(ROOT / "config.yaml"),
+            str(ROOT / "presets" / "quick.yaml"),
+        ]
         return subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=120)
 
     good = dry_run("results/runs/fashion_mnist/resnet8/ls-0.1/seed0/information.csv")
@@ -416,10 +566,22 @@ PROBES = "results/runs/occluded/resnet8/ls-0/seed0/probes.csv"
 GRADCAM = "results/runs/cluttered/resnet8/ce-0/seed0/gradcam.npz"
 #: kind of job → (its log, the target whose graph holds it, its output), in the order the kills happen
 KILLS = {
-    "train": ("results/logs/train/fashion_mnist/resnet8/ce-0/seed0.log", FIG3, "results/runs/fashion_mnist/resnet8/ce-0/seed0/model.pt"),
-    "dump": ("results/logs/outputs/fashion_mnist/resnet8/ce-0/seed0.log", FIG3, "results/runs/fashion_mnist/resnet8/ce-0/seed0/outputs.pt"),
+    "train": (
+        "results/logs/train/fashion_mnist/resnet8/ce-0/seed0.log",
+        FIG3,
+        "results/runs/fashion_mnist/resnet8/ce-0/seed0/model.pt",
+    ),
+    "dump": (
+        "results/logs/outputs/fashion_mnist/resnet8/ce-0/seed0.log",
+        FIG3,
+        "results/runs/fashion_mnist/resnet8/ce-0/seed0/outputs.pt",
+    ),
     "figure": ("results/logs/e1/fashion_mnist/fig3.log", FIG3, FIG3),
-    "features": ("results/logs/features/occluded/resnet8/ls-0/seed0.log", PROBES, "results/runs/occluded/resnet8/ls-0/seed0/features.pt"),
+    "features": (
+        "results/logs/features/occluded/resnet8/ls-0/seed0.log",
+        PROBES,
+        "results/runs/occluded/resnet8/ls-0/seed0/features.pt",
+    ),
     "probes": ("results/logs/probes/occluded/resnet8/ls-0/seed0.log", PROBES, PROBES),
     "gradcam": ("results/logs/gradcam/cluttered/resnet8/ce-0/seed0.log", GRADCAM, GRADCAM),
 }
@@ -427,7 +589,7 @@ CONFIGS = ("presets/quick.yaml", "offline.yaml", "tiny.yaml")
 
 
 def job_seconds(log: Path) -> float:
-    """Seconds from a job's first log line to its ``done`` line (lsib.joblog's ``+12.3s`` stamps)."""
+    """Seconds from a job's first log line to its ``done`` line (lsib.pipeline.joblog's ``+12.3s`` stamps)."""
     last = log.read_text().rstrip().splitlines()[-1]
     assert last.endswith("] done"), last
     return float(re.search(r"\+\s*([0-9.]+)s\]", last).group(1))
@@ -439,7 +601,19 @@ def kill_inside(workdir: Path, log: Path, target: str, delay: float, extra: tupl
     Returns whether the job was still running when killed (its log does not end with ``done``).
     """
     started = time.time()
-    cmd = [sys.executable, "-m", "snakemake", target, "--cores", "2", "--rerun-incomplete", *extra, "--configfile", "config.yaml", *CONFIGS]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        target,
+        "--cores",
+        "2",
+        "--rerun-incomplete",
+        *extra,
+        "--configfile",
+        "config.yaml",
+        *CONFIGS,
+    ]
     with open(workdir.parent / f"{workdir.name}.out", "a") as out:
         proc = subprocess.Popen(cmd, cwd=workdir, stdout=out, stderr=out, start_new_session=True)
     deadline = started + 300
@@ -473,16 +647,23 @@ def same_content(a: Any, b: Any, where: str) -> None:
 
 def assert_same_results(a: Path, b: Path) -> None:
     """Every result file of ``a`` (logs and benchmarks aside) exists in ``b`` with the same content."""
+
     def results(root: Path) -> set[Path]:
-        return {p.relative_to(root) for p in (root / "results").rglob("*")
-                if p.is_file() and p.relative_to(root).parts[1] not in ("logs", "benchmarks")}
+        return {
+            p.relative_to(root)
+            for p in (root / "results").rglob("*")
+            if p.is_file() and p.relative_to(root).parts[1] not in ("logs", "benchmarks")
+        }
 
     assert results(a) == results(b)
     for rel in sorted(results(a)):
         x, y = a / rel, b / rel
         if rel.suffix == ".csv":
-            pd.testing.assert_frame_equal(pd.read_csv(x).drop(columns=["seconds"], errors="ignore"),
-                                          pd.read_csv(y).drop(columns=["seconds"], errors="ignore"), check_exact=True)
+            pd.testing.assert_frame_equal(
+                pd.read_csv(x).drop(columns=["seconds"], errors="ignore"),
+                pd.read_csv(y).drop(columns=["seconds"], errors="ignore"),
+                check_exact=True,
+            )
         elif rel.suffix == ".pt":
             same_content(torch.load(x, weights_only=True), torch.load(y, weights_only=True), str(rel))
         elif rel.suffix == ".npz":
@@ -501,7 +682,9 @@ def assert_same_results(a: Path, b: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not FASHION_MNIST.is_dir(), reason="needs Debian's dataset-fashion-mnist")
-@pytest.mark.skipif(not (SHARED / "data" / "cifar10h-counts.npy").is_file(), reason="needs ../shared/data/cifar10h-counts.npy")
+@pytest.mark.skipif(
+    not (SHARED / "data" / "cifar10h-counts.npy").is_file(), reason="needs ../shared/data/cifar10h-counts.npy"
+)
 def test_killed_inside_each_kind_of_job_the_rerun_ends_as_an_uninterrupted_run(tmp_path: Path) -> None:
     """SIGKILL to the snakemake process group at a seeded random point inside a training, dump, figure,
     feature, probe and Grad-CAM job in turn; after `--unlock` and a rerun with `--rerun-incomplete`,

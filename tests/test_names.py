@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lsib import ib_solver, names, plots, probes, trainer
+from lsib import names, plots
+from lsib.info import ib_solver
+from lsib.measure import probes
+from lsib.train import recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
@@ -30,8 +33,10 @@ PLACES: dict[str, dict[str, Callable[[], Iterable[str]]]] = {
     },
     "objective": {
         "lsib.names.OBJECTIVES": lambda: names.OBJECTIVES,
-        "schema e1.runs[].objectives": lambda: PROPS["e1"]["properties"]["runs"]["items"]["properties"]["objectives"]["properties"],
-        "lsib.plots objective labels": lambda: plots._OBJECTIVES,
+        "schema e1.runs[].objectives": lambda: PROPS["e1"]["properties"]["runs"]["items"]["properties"]["objectives"][
+            "properties"
+        ],
+        "lsib.plots objective labels": lambda: plots.style.OBJECTIVE_STYLES,
     },
     "augmentation": {
         "lsib.names.AUGMENTATIONS": lambda: names.AUGMENTATIONS,
@@ -40,41 +45,41 @@ PLACES: dict[str, dict[str, Callable[[], Iterable[str]]]] = {
     "source": {
         "lsib.names.SOURCES": lambda: names.SOURCES,
         "schema datasets.*.source": lambda: PROPS["datasets"]["additionalProperties"]["properties"]["source"]["enum"],
-        "lsib.plots.SOURCE_TITLES": lambda: plots.SOURCE_TITLES,
+        "lsib.plots.style.SOURCE_TITLES": lambda: plots.SOURCE_TITLES,
     },
     "derived data set": {
         "lsib.names.DERIVED_DATASETS": lambda: names.DERIVED_DATASETS,
         "schema datasets propertyNames": lambda: PROPS["datasets"]["propertyNames"]["not"]["enum"],
     },
     "recipe field": {
-        "lsib.trainer.Recipe": lambda: fields(trainer.Recipe),
+        "lsib.train.recipe.Recipe": lambda: fields(recipe.Recipe),
         "schema $defs.recipe": lambda: DEFS["recipe"]["properties"],
     },
     "optimizer": {
-        "lsib.trainer.OPTIMIZERS": lambda: trainer.OPTIMIZERS,
+        "lsib.train.recipe.OPTIMIZERS": lambda: recipe.OPTIMIZERS,
         "schema $defs.recipe.optimizer": lambda: DEFS["recipe"]["properties"]["optimizer"]["enum"],
     },
     "schedule": {
-        "lsib.trainer.SCHEDULES": lambda: trainer.SCHEDULES,
+        "lsib.train.recipe.SCHEDULES": lambda: recipe.SCHEDULES,
         "schema $defs.recipe.schedule": lambda: DEFS["recipe"]["properties"]["schedule"]["enum"],
     },
     "solver field": {
-        "lsib.ib_solver.SolverSettings": lambda: fields(ib_solver.SolverSettings),
+        "lsib.info.ib_solver.SolverSettings": lambda: fields(ib_solver.SolverSettings),
         "schema e2.solver": lambda: PROPS["e2"]["properties"]["solver"]["properties"],
     },
     "solver dtype": {
-        "lsib.ib_solver.DTYPES": lambda: ib_solver.DTYPES,
+        "lsib.info.ib_solver.DTYPES": lambda: ib_solver.DTYPES,
         "schema e2.solver.dtype": lambda: PROPS["e2"]["properties"]["solver"]["properties"]["dtype"]["enum"],
     },
     "IB variant": {
-        "lsib.ib_solver.VARIANTS": lambda: ib_solver.VARIANTS,
+        "lsib.info.ib_solver.VARIANTS": lambda: ib_solver.VARIANTS,
         "schema e2.betas": lambda: PROPS["e2"]["properties"]["betas"]["properties"],
-        "lsib.plots IB variant labels": lambda: plots._IB_VARIANTS,
+        "lsib.plots IB variant labels": lambda: plots.style.IB_VARIANTS,
     },
     "probe": {
-        "lsib.probes.PROBES": lambda: probes.PROBES,
+        "lsib.measure.probes.PROBES": lambda: probes.PROBES,
         "schema e3.probes": lambda: PROPS["e3"]["properties"]["probes"]["properties"],
-        "lsib.plots probe labels": lambda: plots._PROBES,
+        "lsib.plots probe labels": lambda: plots.style.PROBE_STYLES,
     },
 }
 
@@ -83,7 +88,8 @@ def drift(places: dict[str, Iterable[str]]) -> list[str]:
     """One message per place whose names differ from the first place's (the definition)."""
     (definition, defined), *others = ((place, set(values)) for place, values in places.items())
     return [
-        f"{place}: extra {sorted(set(values) - defined)}, missing {sorted(defined - set(values))} (defined in {definition})"
+        f"{place}: extra {sorted(set(values) - defined)}, missing {sorted(defined - set(values))} "
+        f"(defined in {definition})"
         for place, values in others
         if set(values) != defined
     ]
@@ -108,11 +114,13 @@ def test_downloaded_sources_are_sources() -> None:
 
 
 def test_library_checks_use_the_defined_names() -> None:
-    from lsib import augment, datasets, losses, models
+    from lsib import models
+    from lsib.data import datasets
+    from lsib.train import augmentation, losses
 
     assert models.MODEL_NAMES is names.MODELS
     assert losses.OBJECTIVES is names.OBJECTIVES
-    assert augment.AUGMENTATIONS is names.AUGMENTATIONS
+    assert augmentation.AUGMENTATIONS is names.AUGMENTATIONS
     assert datasets.DATASETS is names.SOURCES
 
 

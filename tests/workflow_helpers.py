@@ -26,8 +26,12 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
-def snakemake(workdir: Path, *args: str, configfiles: tuple[str, ...] = ("presets/quick.yaml", "offline.yaml"),
-              timeout: float = 3600) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path,
+    *args: str,
+    configfiles: tuple[str, ...] = ("presets/quick.yaml", "offline.yaml"),
+    timeout: float = 3600,
+) -> subprocess.CompletedProcess:
     """Run ``snakemake ARGS --configfile config.yaml CONFIGFILES`` in ``workdir``; targets go in ``args``."""
     cmd = [sys.executable, "-m", "snakemake", *args, "--configfile", "config.yaml", *configfiles]
     return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)

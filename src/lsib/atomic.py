@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-
 #: Mode of a file created by ``open(path, "w")`` before the umask is applied.
 _DEFAULT_MODE = 0o666
 

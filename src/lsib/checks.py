@@ -71,7 +71,9 @@ def require_distributions(proba: Any, what: str, atol: float = 1e-6) -> None:
     error = np.abs(array.sum(axis=1, dtype=np.float64) - 1.0)
     if (error > atol).any():
         row = int(np.argmax(error))
-        raise InputError(f"{what}: row {row} sums to {float(array[row].sum(dtype=np.float64))!r}, not 1 (tolerance {atol})")
+        raise InputError(
+            f"{what}: row {row} sums to {float(array[row].sum(dtype=np.float64))!r}, not 1 (tolerance {atol})"
+        )
 
 
 def require_finite_weights(state: Mapping[str, Any], source: str) -> None:
@@ -160,13 +162,17 @@ def check_counts(counts: Any, source: str, num_classes: int = CIFAR10H_CLASSES) 
     """
     array = np.asarray(counts)
     if array.ndim != 2 or array.shape[1] != num_classes or array.shape[0] < 1:
-        raise InputError(f"{source}: expected an (M, {num_classes}) table of label counts with M ≥ 1, got shape {array.shape}")
+        raise InputError(
+            f"{source}: expected an (M, {num_classes}) table of label counts with M ≥ 1, got shape {array.shape}"
+        )
     if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
         raise InputError(f"{source}: expected integer label counts, got {array.dtype}")
     if np.issubdtype(array.dtype, np.floating):
         require_finite(array, source)
         if not np.array_equal(array, np.round(array)):
-            raise InputError(f"{source}: label counts must be whole numbers (row {int(np.argwhere(array != np.round(array))[0][0])})")
+            raise InputError(
+                f"{source}: label counts must be whole numbers (row {int(np.argwhere(array != np.round(array))[0][0])})"
+            )
     if (array < 0).any():
         raise InputError(f"{source}: negative label count in row {int(np.argwhere(array < 0)[0][0])}")
     empty = array.sum(axis=1) == 0
@@ -175,7 +181,9 @@ def check_counts(counts: Any, source: str, num_classes: int = CIFAR10H_CLASSES) 
     return array.astype(np.int64)
 
 
-def load_counts(path: str | os.PathLike[str], source: str | None = None, num_classes: int = CIFAR10H_CLASSES) -> np.ndarray:
+def load_counts(
+    path: str | os.PathLike[str], source: str | None = None, num_classes: int = CIFAR10H_CLASSES
+) -> np.ndarray:
     """Read a ``.npy`` count table and :func:`check_counts` it; errors name ``source`` (default: ``path``)."""
     source = source or str(path)
     try:

@@ -1,5 +1,5 @@
-# Shared definitions: the run plan (lsib.plan), names (lsib.names), wildcard constraints,
-# resources, code fingerprints (lsib.provenance), input functions and targets.
+# Shared definitions: the run plan (lsib.pipeline.plan), names (lsib.names), wildcard constraints,
+# resources, code fingerprints (lsib.pipeline.provenance), input functions and targets.
 #
 # Naming scheme: rules are called `<stage>_<product>` (stages data, run, e1…e4, f1), each
 # script is `workflow/scripts/<rule name>.py` and each output `<product>.<ext>` in the stage's
@@ -15,8 +15,8 @@ sys.path.insert(0, SRC)
 os.environ.update(PYTHONPATH=os.pathsep.join([SRC, *filter(None, [os.environ.get("PYTHONPATH")])]))
 
 import lsib.names as names
-import lsib.plan as plan
-from lsib.provenance import code_fingerprint
+import lsib.pipeline.plan as plan
+from lsib.pipeline.provenance import code_fingerprint
 
 try:
     plan.check(config)
@@ -45,7 +45,7 @@ def lsib_code(script):
     """Fingerprint of the lsib code that ``workflow/scripts/<script>`` executes (a `params` entry).
 
     An edit to a function the script reaches (transitively) changes it, and the rule's jobs
-    rerun; comments, docstrings and formatting do not count (lsib.provenance).
+    rerun; comments, docstrings and formatting do not count (lsib.pipeline.provenance).
     """
     return code_fingerprint(os.path.join(workflow.basedir, "workflow", "scripts", script), SRC)
 
@@ -68,7 +68,9 @@ def figure(path):
 def figure_output(path, caption, category, subcategory=None, labels=None):
     """A figure rule's outputs: the PDF, and the PNG shown in `snakemake --report` with its caption
     (``subcategory`` and ``labels`` may hold wildcards, e.g. one entry per data set)."""
-    png = report(f"{path}.png", caption=f"../report/{caption}.rst", category=category, subcategory=subcategory, labels=labels)
+    png = report(
+        f"{path}.png", caption=f"../report/{caption}.rst", category=category, subcategory=subcategory, labels=labels
+    )
     return [f"{path}.pdf", png]
 
 
@@ -76,7 +78,7 @@ def job_resources(kind, gpu=False):
     """Threads are set per rule; this gives runtime, memory and (model jobs) one GPU slot.
 
     A slot is a 1/k share of a GPU: profiles/local grants k × (number of GPUs) of them and
-    lsib.gpu picks the job's GPU; profiles/slurm gives each group of k model jobs one GPU.
+    lsib.train.gpu_slots picks the job's GPU; profiles/slurm gives each group of k model jobs one GPU.
     """
     res = {"runtime": RES[kind]["runtime"], "mem_mb": RES[kind]["mem_mb"]}
     if gpu:
@@ -89,7 +91,9 @@ def source_options(source):
     specs = [spec for spec in config["datasets"].values() if spec["source"] == source]
     local_dirs = {spec.get("local_dir") for spec in specs} - {None}
     if len(local_dirs) > 1:
-        raise WorkflowError(f"datasets: the data sets of source {source!r} name different local_dir values {sorted(local_dirs)}")
+        raise WorkflowError(
+            f"datasets: the data sets of source {source!r} name different local_dir values {sorted(local_dirs)}"
+        )
     return {"local_dir": next(iter(local_dirs), None), "download": any(spec.get("download", True) for spec in specs)}
 
 
@@ -151,5 +155,9 @@ def all_targets():
         targets += ["results/e3/probes.csv", "results/e3/reference_probes.csv", *figure("results/e3/fig6_probes")]
     if config["e4"]["enabled"]:
         targets += ["results/e4/accuracy.csv", "results/e4/box_mass.csv", "results/e4/box_mass_summary.csv"]
-        targets += figure("results/e4/fig7_gradcam") + figure("results/e4/fig8_gradcam_grid") + figure("results/e4/fig_box_mass")
+        targets += (
+            figure("results/e4/fig7_gradcam")
+            + figure("results/e4/fig8_gradcam_grid")
+            + figure("results/e4/fig_box_mass")
+        )
     return targets

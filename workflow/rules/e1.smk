@@ -4,95 +4,98 @@
 
 
 rule run_information:
-    conda:
-        ENV
     input:
         outputs=f"{RUN_DIR}/outputs.pt",
         data="results/data/{dataset}.pt",
     output:
         f"{RUN_DIR}/information.csv",
-    params:
-        code=lsib_code("run_information.py"),
     log:
         run_log("information"),
+    conda:
+        ENV
     resources:
         **job_resources("light"),
+    params:
+        code=lsib_code("run_information.py"),
     script:
         "../scripts/run_information.py"
 
 
 rule e1_ls_path:
-    conda:
-        ENV
     input:
         data="results/data/{dataset}.pt",
     output:
         "results/e1/{dataset}/ls_path.csv",
+    log:
+        "results/logs/e1/{dataset}/ls_path.log",
+    conda:
+        ENV
+    resources:
+        **job_resources("light"),
     params:
         eps=config["e1"]["ls_path_eps"],
         code=lsib_code("e1_ls_path.py"),
-    log:
-        "results/logs/e1/{dataset}/ls_path.log",
-    resources:
-        **job_resources("light"),
     script:
         "../scripts/e1_ls_path.py"
 
 
 rule e1_optimum_paths:
-    conda:
-        ENV
     input:
         data="results/data/{dataset}.pt",
     output:
         "results/e1/{dataset}/optimum_paths.csv",
+    log:
+        "results/logs/e1/{dataset}/optimum_paths.log",
+    conda:
+        ENV
+    resources:
+        **job_resources("light"),
     params:
         eps=config["e1"]["ls_path_eps"],
         betas=config["e1"].get("optimum_path_betas", []),
         trained=e1_trained_coefficients,
         code=lsib_code("e1_optimum_paths.py"),
-    log:
-        "results/logs/e1/{dataset}/optimum_paths.log",
-    resources:
-        **job_resources("light"),
     script:
         "../scripts/e1_optimum_paths.py"
 
 
 rule e1_information:
-    conda:
-        ENV
     input:
         e1_run_information,
     output:
         "results/e1/{dataset}/information.csv",
-    params:
-        code=lsib_code("concat_tables.py"),
     log:
         "results/logs/e1/{dataset}/table.log",
+    conda:
+        ENV
     resources:
         **job_resources("light"),
+    params:
+        code=lsib_code("concat_tables.py"),
     script:
         "../scripts/concat_tables.py"
 
 
 rule e1_fig3:
-    conda:
-        ENV
     input:
         runs="results/e1/{dataset}/information.csv",
         path="results/e1/{dataset}/ls_path.csv",
         optima="results/e1/{dataset}/optimum_paths.csv",
     output:
         figure_output(
-            "results/e1/{dataset}/fig3_information_plane", "fig3", "E1 information plane", "{dataset}",
+            "results/e1/{dataset}/fig3_information_plane",
+            "fig3",
+            "E1 information plane",
+            "{dataset}",
             labels={"figure": "Fig. 3", "data set": "{dataset}"},
         ),
-    params:
-        code=lsib_code("e1_fig3.py"),
     log:
         "results/logs/e1/{dataset}/fig3.log",
+    conda:
+        ENV
     resources:
         **job_resources("light"),
+    params:
+        code=lsib_code("e1_fig3.py"),
     script:
         "../scripts/e1_fig3.py"

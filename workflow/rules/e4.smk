@@ -3,13 +3,20 @@
 
 
 rule run_gradcam:
-    conda:
-        ENV
     input:
         model=f"{RUN_DIR}/model.pt",
         data="results/data/{dataset}.pt",
     output:
         f"{RUN_DIR}/gradcam.npz",
+    log:
+        run_log("gradcam"),
+    wildcard_constraints:
+        dataset="cluttered",
+    conda:
+        ENV
+    threads: RES["inference"]["threads"]
+    resources:
+        **job_resources("inference", gpu=True),
     params:
         n_examples=config["e4"]["n_examples"],
         n_grid=config["e4"]["n_grid"],
@@ -17,20 +24,11 @@ rule run_gradcam:
         image_seed=config["e4"]["image_seed"],
         device=config["device"],
         code=lsib_code("run_gradcam.py"),
-    wildcard_constraints:
-        dataset="cluttered",
-    log:
-        run_log("gradcam"),
-    threads: RES["inference"]["threads"]
-    resources:
-        **job_resources("inference", gpu=True),
     script:
         "../scripts/run_gradcam.py"
 
 
 rule e4_tables:
-    conda:
-        ENV
     input:
         gradcam=e4_run_gradcam,
         metrics=e4_run_metrics,
@@ -38,64 +36,66 @@ rule e4_tables:
         accuracy="results/e4/accuracy.csv",
         mass="results/e4/box_mass.csv",
         summary="results/e4/box_mass_summary.csv",
-    params:
-        code=lsib_code("e4_tables.py"),
     log:
         "results/logs/e4/tables.log",
+    conda:
+        ENV
     resources:
         **job_resources("light"),
+    params:
+        code=lsib_code("e4_tables.py"),
     script:
         "../scripts/e4_tables.py"
 
 
 rule e4_fig7:
-    conda:
-        ENV
     input:
         data="results/data/cluttered.pt",
         gradcam=e4_first_seed_gradcam,
     output:
         figure_output("results/e4/fig7_gradcam", "fig7", "E4 Grad-CAM"),
-    params:
-        code=lsib_code("e4_fig7.py"),
     log:
         "results/logs/e4/fig7.log",
+    conda:
+        ENV
     resources:
         **job_resources("light"),
+    params:
+        code=lsib_code("e4_fig7.py"),
     script:
         "../scripts/e4_fig7.py"
 
 
 rule e4_fig8:
-    conda:
-        ENV
     input:
         data="results/data/cluttered.pt",
         gradcam=e4_run_gradcam,
     output:
         figure_output("results/e4/fig8_gradcam_grid", "fig8", "E4 Grad-CAM"),
-    params:
-        code=lsib_code("e4_fig8.py"),
     log:
         "results/logs/e4/fig8.log",
+    conda:
+        ENV
     resources:
         **job_resources("light"),
+    params:
+        code=lsib_code("e4_fig8.py"),
     script:
         "../scripts/e4_fig8.py"
 
 
 rule e4_fig_box_mass:
-    conda:
-        ENV
     input:
         "results/e4/box_mass_summary.csv",
     output:
         figure_output("results/e4/fig_box_mass", "box_mass", "E4 Grad-CAM"),
-    params:
-        code=lsib_code("e4_fig_box_mass.py"),
     log:
         "results/logs/e4/box_mass.log",
+    conda:
+        ENV
     resources:
         **job_resources("light"),
+    params:
+        code=lsib_code("e4_fig_box_mass.py"),
     script:
         "../scripts/e4_fig_box_mass.py"

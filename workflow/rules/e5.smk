@@ -3,29 +3,27 @@
 
 
 rule e5_iterative_ib:
-    conda:
-        ENV
     input:
         counts="results/data/cifar10h-counts.npy",
     output:
         "results/e5/iterative_ib.csv",
-    params:
-        settings=config["e5"]["iterative_ib"],
-        code=lsib_code("e5_iterative_ib.py"),
     log:
         "results/logs/e5/iterative_ib.log",
     benchmark:
         "results/benchmarks/e5/iterative_ib.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         **job_resources("light"),
+    params:
+        settings=config["e5"]["iterative_ib"],
+        code=lsib_code("e5_iterative_ib.py"),
     script:
         "../scripts/e5_iterative_ib.py"
 
 
 rule e5_paths:
-    conda:
-        ENV
     input:
         counts="results/data/cifar10h-counts.npy",
         ib="results/e2/ib_solutions.csv",
@@ -33,23 +31,23 @@ rule e5_paths:
     output:
         paths="results/e5/paths.csv",
         gaps="results/e5/gaps.csv",
-    params:
-        e5={k: v for k, v in config["e5"].items() if k not in ("enabled", "iterative_ib")},
-        code=lsib_code("e5_paths.py"),
     log:
         "results/logs/e5/paths.log",
     benchmark:
         "results/benchmarks/e5/paths.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         **job_resources("light"),
+    params:
+        e5={k: v for k, v in config["e5"].items() if k not in ("enabled", "iterative_ib")},
+        code=lsib_code("e5_paths.py"),
     script:
         "../scripts/e5_paths.py"
 
 
 rule e5_fig_paths:
-    conda:
-        ENV
     input:
         paths="results/e5/paths.csv",
         ib="results/e2/ib_solutions.csv",
@@ -57,11 +55,13 @@ rule e5_fig_paths:
         reference="results/e2/reference.csv",
     output:
         figure_output("results/e5/fig_e5_paths", "fig_e5", "E5 every objective's optimum on CIFAR-10H"),
-    params:
-        code=lsib_code("e5_fig_paths.py"),
     log:
         "results/logs/e5/figure.log",
+    conda:
+        ENV
     resources:
         **job_resources("light"),
+    params:
+        code=lsib_code("e5_fig_paths.py"),
     script:
         "../scripts/e5_fig_paths.py"

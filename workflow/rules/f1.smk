@@ -2,16 +2,16 @@
 
 
 rule f1_fig1:
-    conda:
-        ENV
     output:
         figure_output("results/f1/fig1_theory", "fig1", "F1 theory"),
+    log:
+        "results/logs/f1/fig1.log",
+    conda:
+        ENV
+    resources:
+        **job_resources("light"),
     params:
         num_classes=config["f1"]["num_classes"],
         code=lsib_code("f1_fig1.py"),
-    log:
-        "results/logs/f1/fig1.log",
-    resources:
-        **job_resources("light"),
     script:
         "../scripts/f1_fig1.py"

@@ -4,7 +4,7 @@ import pandas as pd
 
 from lsib.atomic import save_csv
 from lsib.checks import InputError, read_table
-from lsib.joblog import job_log
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:
@@ -12,7 +12,9 @@ def main(smk) -> None:
         tables = [read_table(path) for path in smk.input]
         for path, part in zip(smk.input, tables, strict=True):
             if list(part.columns) != list(tables[0].columns):
-                raise InputError(f"{path}: columns {list(part.columns)} differ from {smk.input[0]}'s {list(tables[0].columns)}")
+                raise InputError(
+                    f"{path}: columns {list(part.columns)} differ from {smk.input[0]}'s {list(tables[0].columns)}"
+                )
         table = pd.concat(tables, ignore_index=True)
         log(f"{len(smk.input)} tables → {len(table)} rows")
         inherited = [column for column in table.columns if any(part[column].isna().any() for part in tables)]

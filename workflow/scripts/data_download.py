@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from lsib import datasets
-from lsib.joblog import job_log
+from lsib.data import sources
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:
     with job_log(smk.log[0]) as log:
         source, options = smk.wildcards.source, smk.params.options
-        datasets.download(source, Path(smk.output[0]), **options)
+        sources.download(source, Path(smk.output[0]), **options)
         where = options["local_dir"] or ("torchvision's servers" if options["download"] else "files already in place")
         log(f"{source}: raw files in {smk.output[0]} from {where}")
 

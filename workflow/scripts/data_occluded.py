@@ -1,9 +1,9 @@
 """Occluded data set (E3): each base image with a random digit pasted at a random place."""
 
-from lsib import datasets
 from lsib.atomic import save_torch
-from lsib.joblog import job_log
-from lsib.occluded import build_occluded
+from lsib.data import datasets
+from lsib.data.occluded import build_occluded
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:
@@ -12,8 +12,13 @@ def main(smk) -> None:
         out = {"name": "occluded", "classes": base["classes"], "mean": None, "std": None}
         for offset, split in enumerate(("train", "test")):  # train digits for train images, test for test
             built = build_occluded(
-                base[f"{split}_x"], base[f"{split}_y"], digits[f"{split}_x"], digits[f"{split}_y"],
-                seed=smk.params.seed + offset, digit_size=smk.params.digit_size, canvas=smk.params.canvas,
+                base[f"{split}_x"],
+                base[f"{split}_y"],
+                digits[f"{split}_x"],
+                digits[f"{split}_y"],
+                seed=smk.params.seed + offset,
+                digit_size=smk.params.digit_size,
+                canvas=smk.params.canvas,
             )
             out[f"{split}_x"], out[f"{split}_y"] = built["x"], built["y"]
             out[f"{split}_nuisance_y"], out[f"{split}_box"] = built["nuisance_y"], built["box"]

@@ -2,7 +2,7 @@
 
 from lsib import plots
 from lsib.checks import read_table
-from lsib.joblog import job_log
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:
@@ -11,8 +11,9 @@ def main(smk) -> None:
         path = read_table(smk.input.path, finite=("eps", "i_xz", "i_zy"))
         optima = read_table(smk.input.optima, finite=("coef", "i_xz", "i_zy"))
         plots.set_style()
-        fig = plots.plot_information_plane(runs, path, float(runs["h_y"].iloc[0]), title=smk.wildcards.dataset,
-                                           optima=optima)
+        fig = plots.plot_information_plane(
+            runs, path, float(runs["h_y"].iloc[0]), title=smk.wildcards.dataset, optima=optima
+        )
         plots.save_figure(fig, smk.output)
         log(f"{len(runs)} runs: wrote {', '.join(smk.output)}")
 

@@ -2,12 +2,12 @@
 
 import pandas as pd
 
-from lsib import datasets
-from lsib.analysis import empirical_data
 from lsib.atomic import save_csv
-from lsib.joblog import job_log
-from lsib.plan import grid
-from lsib.theory import ls_optimum_path
+from lsib.data import datasets
+from lsib.info.optima import ls_optimum_path
+from lsib.measure.information import empirical_data
+from lsib.pipeline.joblog import job_log
+from lsib.pipeline.plan import grid
 
 
 def main(smk) -> None:

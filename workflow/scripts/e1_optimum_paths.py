@@ -1,12 +1,11 @@
 """Exact optimum path of every training objective (CE, LS, CP, VIB) on one E1 training set (Fig. 3)."""
 
-
-from lsib import datasets
-from lsib.analysis import empirical_data
 from lsib.atomic import save_csv
-from lsib.joblog import job_log
-from lsib.paths import training_objective_paths
-from lsib.plan import grid
+from lsib.data import datasets
+from lsib.info.frontier import training_objective_paths
+from lsib.measure.information import empirical_data
+from lsib.pipeline.joblog import job_log
+from lsib.pipeline.plan import grid
 
 
 def main(smk) -> None:

@@ -2,7 +2,7 @@
 
 from lsib import plots
 from lsib.checks import read_table
-from lsib.joblog import job_log
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:

@@ -5,9 +5,9 @@ import torch
 
 from lsib.atomic import save_csv
 from lsib.checks import load_counts
-from lsib.ib_solver import SolverSettings, solve_ib
-from lsib.information import from_annotations
-from lsib.joblog import job_log
+from lsib.info.ib_solver import SolverSettings, solve_ib
+from lsib.info.information import from_annotations
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:
@@ -20,8 +20,10 @@ def main(smk) -> None:
             if not betas:
                 continue
             result = solve_ib(data, betas, variant, settings, log=log)
-            log(f"{variant}: {len(betas)} β solved in {result['seconds'][0]:.1f} s, "
-                f"{int(result['converged'].sum())} converged")
+            log(
+                f"{variant}: {len(betas)} β solved in {result['seconds'][0]:.1f} s, "
+                f"{int(result['converged'].sum())} converged"
+            )
             tables.append(pd.DataFrame({"variant": variant, **result}))
         table = pd.concat(tables, ignore_index=True)
         for row in table.itertuples():

@@ -5,10 +5,10 @@ import torch
 
 from lsib.atomic import save_csv
 from lsib.checks import load_counts
-from lsib.information import from_annotations, information_plane
-from lsib.joblog import job_log
-from lsib.plan import grid
-from lsib.theory import ls_optimum_path
+from lsib.info.information import from_annotations, information_plane
+from lsib.info.optima import ls_optimum_path
+from lsib.pipeline.joblog import job_log
+from lsib.pipeline.plan import grid
 
 
 def main(smk) -> None:

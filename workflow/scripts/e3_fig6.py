@@ -2,7 +2,7 @@
 
 from lsib import plots
 from lsib.checks import read_table
-from lsib.joblog import job_log
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:
@@ -11,7 +11,9 @@ def main(smk) -> None:
         references = read_table(smk.input.references, finite=("seed", "probe_acc", "chance"))
         plots.set_style()
         titles = plots.SOURCE_TITLES
-        fig = plots.plot_probe_accuracy(probes, references, base_name=titles[smk.params.base], nuisance_name=titles[smk.params.digits])
+        fig = plots.plot_probe_accuracy(
+            probes, references, base_name=titles[smk.params.base], nuisance_name=titles[smk.params.digits]
+        )
         plots.save_figure(fig, smk.output)
         log(f"{len(probes)} probe results: wrote {', '.join(smk.output)}")
 

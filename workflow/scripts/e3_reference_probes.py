@@ -3,13 +3,14 @@
 import pandas as pd
 import torch
 
-from lsib import datasets
 from lsib.atomic import save_csv
-from lsib.joblog import job_log
+from lsib.data import datasets
+from lsib.measure.inference import penultimate_features
+from lsib.measure.probes import chance_level, pixel_features, run_probes
 from lsib.models import build_model
-from lsib.probes import chance_level, pixel_features, run_probes
-from lsib.runs import architecture
-from lsib.trainer import penultimate_features, seed_everything
+from lsib.models.store import architecture
+from lsib.pipeline.joblog import job_log
+from lsib.train.device import seed_everything
 
 
 def main(smk) -> None:
@@ -22,17 +23,29 @@ def main(smk) -> None:
         rows = []
 
         def probe(reference: str, seed: int, train_f, test_f) -> None:
-            for name, acc in run_probes(train_f, train_y, test_f, test_y, seed=seed, settings=smk.params.probes).items():
-                log(f"{reference} (seed {seed}): {name} probe reads the nuisance digit at {acc:.4f} (chance {chance:.4f})")
+            for name, acc in run_probes(
+                train_f, train_y, test_f, test_y, seed=seed, settings=smk.params.probes
+            ).items():
+                log(
+                    f"{reference} (seed {seed}): {name} probe reads the nuisance digit at {acc:.4f} "
+                    f"(chance {chance:.4f})"
+                )
                 rows.append({"reference": reference, "seed": seed, "probe": name, "probe_acc": acc, "chance": chance})
 
         for seed in smk.params.seeds:
             seed_everything(seed)  # the initialisation the trained runs of this seed start from
             model = build_model(**arch).eval()
-            features = [penultimate_features(model, data[f"{s}_x"], data["mean"], data["std"], device="cpu").numpy()
-                        for s in ("train", "test")]
+            features = [
+                penultimate_features(model, data[f"{s}_x"], data["mean"], data["std"], device="cpu").numpy()
+                for s in ("train", "test")
+            ]
             probe("untrained", seed, *features)
-        probe("pixels", smk.params.seeds[0], pixel_features(data["train_x"].numpy()), pixel_features(data["test_x"].numpy()))
+        probe(
+            "pixels",
+            smk.params.seeds[0],
+            pixel_features(data["train_x"].numpy()),
+            pixel_features(data["test_x"].numpy()),
+        )
         save_csv(pd.DataFrame(rows), smk.output[0])
 
 

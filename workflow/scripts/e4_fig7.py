@@ -1,9 +1,10 @@
 """Fig. 7 (E4): a few random test images with the CE and LS models' Grad-CAM maps (first seed)."""
 
-from lsib import datasets, plots
+from lsib import plots
 from lsib.checks import load_arrays
-from lsib.joblog import job_log
-from lsib.saliency import model_label
+from lsib.data import datasets
+from lsib.measure.saliency import model_label
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:

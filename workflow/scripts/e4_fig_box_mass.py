@@ -1,8 +1,8 @@
-"""Beyond the paper (E4): share of Grad-CAM mass inside the original digit's box, per model and class (from box_mass_summary.csv)."""
+"""Beyond the paper (E4): share of Grad-CAM mass inside the original digit's box, per model and class."""
 
 from lsib import plots
 from lsib.checks import read_table
-from lsib.joblog import job_log
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:

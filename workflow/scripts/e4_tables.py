@@ -4,8 +4,8 @@ import pandas as pd
 
 from lsib.atomic import save_csv
 from lsib.checks import load_arrays, read_table
-from lsib.joblog import job_log
-from lsib.saliency import box_mass_summary, model_label
+from lsib.measure.saliency import box_mass_summary, model_label
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:
@@ -16,11 +16,29 @@ def main(smk) -> None:
             objective, coef, seed = str(g["objective"]), float(g["coef"]), int(g["seed"])
             label = model_label(objective, coef)
             final = read_table(metrics_path, finite=("train_acc", "test_acc")).iloc[-1]
-            accuracy.append({"model": label, "objective": objective, "coef": coef, "seed": seed,
-                             "train_acc": final["train_acc"], "test_acc": final["test_acc"]})
-            mass.append(pd.DataFrame({"model": label, "seed": seed, "class": g["mass_label"], "image": g["mass_index"],
-                                      "predicted": g["mass_predicted"], "mass": g["mass"],
-                                      "box_area_share": g["box_area_share"]}))
+            accuracy.append(
+                {
+                    "model": label,
+                    "objective": objective,
+                    "coef": coef,
+                    "seed": seed,
+                    "train_acc": final["train_acc"],
+                    "test_acc": final["test_acc"],
+                }
+            )
+            mass.append(
+                pd.DataFrame(
+                    {
+                        "model": label,
+                        "seed": seed,
+                        "class": g["mass_label"],
+                        "image": g["mass_index"],
+                        "predicted": g["mass_predicted"],
+                        "mass": g["mass"],
+                        "box_area_share": g["box_area_share"],
+                    }
+                )
+            )
         accuracy, mass = pd.DataFrame(accuracy), pd.concat(mass, ignore_index=True)
         summary = box_mass_summary(mass)
         for row in summary[summary["class"] == "all"].itertuples():

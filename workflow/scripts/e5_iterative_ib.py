@@ -7,10 +7,10 @@ import torch
 
 from lsib.atomic import save_csv
 from lsib.checks import load_counts
-from lsib.information import from_annotations
-from lsib.iterative_ib import iterative_ib
-from lsib.joblog import job_log
-from lsib.optima import merge_identical_rows
+from lsib.info.ib_iterative import iterative_ib
+from lsib.info.information import from_annotations
+from lsib.info.optima import merge_identical_rows
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:
@@ -22,8 +22,10 @@ def main(smk) -> None:
         result = iterative_ib(data, p["betas"], max_iters=p["max_iters"], tol=p["tol"])
         table = pd.DataFrame({"variant": "iterative", **result})
         for row in table.itertuples():
-            log(f"β={row.beta:.4g}: Î(X;Z)={row.i_xz:.4f} Î(Z;Y)={row.i_zy:.4f} loss={row.loss:.6f} "
-                f"iters={row.iterations} converged={row.converged} ({row.sweep})")
+            log(
+                f"β={row.beta:.4g}: Î(X;Z)={row.i_xz:.4f} Î(Z;Y)={row.i_zy:.4f} loss={row.loss:.6f} "
+                f"iters={row.iterations} converged={row.converged} ({row.sweep})"
+            )
         save_csv(table, smk.output[0])
         log(f"iterative IB: {len(table)} β in {time.perf_counter() - start:.1f} s wall time")
 

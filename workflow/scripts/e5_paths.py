@@ -7,10 +7,10 @@ import torch
 
 from lsib.atomic import save_csv
 from lsib.checks import load_counts, read_table
-from lsib.information import from_annotations
-from lsib.joblog import job_log
-from lsib.paths import PathGrids, gap_table, objective_paths
-from lsib.plan import grid
+from lsib.info.frontier import PathGrids, gap_table, objective_paths
+from lsib.info.information import from_annotations
+from lsib.pipeline.joblog import job_log
+from lsib.pipeline.plan import grid
 
 
 def main(smk) -> None:
@@ -19,15 +19,24 @@ def main(smk) -> None:
         torch.set_num_threads(smk.threads)
         data = from_annotations(load_counts(smk.input.counts))
         p = smk.params.e5
-        grids = PathGrids(ls_eps=grid(p["ls_eps"]), temperatures=p["temperatures"], cp_betas=p["cp_betas"],
-                          vib_betas=p["vib_betas"], best_smoothing_betas=p["best_smoothing_betas"])
+        grids = PathGrids(
+            ls_eps=grid(p["ls_eps"]),
+            temperatures=p["temperatures"],
+            cp_betas=p["cp_betas"],
+            vib_betas=p["vib_betas"],
+            best_smoothing_betas=p["best_smoothing_betas"],
+        )
         paths = objective_paths(data, grids, log=log)
-        frontier = pd.concat([read_table(f, finite=("beta", "i_xz", "i_zy")) for f in (smk.input.ib, smk.input.iterative)],
-                             ignore_index=True)
+        frontier = pd.concat(
+            [read_table(f, finite=("beta", "i_xz", "i_zy")) for f in (smk.input.ib, smk.input.iterative)],
+            ignore_index=True,
+        )
         gaps = gap_table(paths, frontier, p["compressions"])
         for row in gaps.itertuples():
-            log(f"{row.family:15s} {row.point} Î(X;Z)={row.i_xz:.4f}: Î(Z;Y)={row.i_zy:.4f} "
-                f"frontier={row.frontier_i_zy:.4f} gap={row.gap:.4f} closed={row.gap_closed:.3f}")
+            log(
+                f"{row.family:15s} {row.point} Î(X;Z)={row.i_xz:.4f}: Î(Z;Y)={row.i_zy:.4f} "
+                f"frontier={row.frontier_i_zy:.4f} gap={row.gap:.4f} closed={row.gap_closed:.3f}"
+            )
         save_csv(paths, smk.output.paths)
         save_csv(gaps, smk.output.gaps, nullable=("i_zy", "gap", "gap_closed"))  # empty where a path does not reach
         log(f"E5 paths and gaps: {time.perf_counter() - start:.1f} s wall time")

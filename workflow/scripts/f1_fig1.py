@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from lsib import plots
-from lsib.joblog import job_log
-from lsib.theory import ls_closed_form
+from lsib.info.theory import ls_closed_form
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:

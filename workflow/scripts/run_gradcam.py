@@ -5,10 +5,10 @@ import torch
 
 from lsib.atomic import save_npz
 from lsib.checks import require_finite
-from lsib.joblog import job_log
-from lsib.runs import open_for_inference
-from lsib.saliency import box_mass, choose_images, gradcam_maps
-from lsib.trainer import normalize
+from lsib.measure.inference import open_for_inference
+from lsib.measure.saliency import box_mass, choose_images, gradcam_maps
+from lsib.models.forward import normalize
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:

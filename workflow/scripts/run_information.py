@@ -2,11 +2,11 @@
 
 import pandas as pd
 
-from lsib import datasets
-from lsib.analysis import empirical_data, run_information
 from lsib.atomic import save_csv
 from lsib.checks import load_arrays
-from lsib.joblog import job_log
+from lsib.data import datasets
+from lsib.measure.information import empirical_data, run_information
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:
@@ -15,7 +15,13 @@ def main(smk) -> None:
         data = datasets.load(smk.input.data)
         outputs = load_arrays(smk.input.outputs, finite=("train_proba", "test_proba"))
         empirical, first = empirical_data(data["train_x"], data["train_y"], len(data["classes"]))
-        row = {"dataset": wc.dataset, "model": wc.model, "objective": wc.objective, "coef": float(wc.coef), "seed": int(wc.seed)}
+        row = {
+            "dataset": wc.dataset,
+            "model": wc.model,
+            "objective": wc.objective,
+            "coef": float(wc.coef),
+            "seed": int(wc.seed),
+        }
         row |= run_information(outputs["train_proba"], empirical, first, wc.objective, float(wc.coef))
         for split in ("train", "test"):
             row[f"{split}_acc"] = (outputs[f"{split}_proba"].argmax(1) == data[f"{split}_y"]).double().mean().item()

@@ -2,9 +2,8 @@
 
 from lsib.atomic import save_torch
 from lsib.checks import require_distributions
-from lsib.joblog import job_log
-from lsib.runs import open_for_inference
-from lsib.trainer import predict_proba
+from lsib.measure.inference import open_for_inference, predict_proba
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:

@@ -5,8 +5,8 @@ import torch
 
 from lsib.atomic import save_csv
 from lsib.checks import load_arrays, read_table
-from lsib.joblog import job_log
-from lsib.probes import chance_level, run_probes
+from lsib.measure.probes import chance_level, run_probes
+from lsib.pipeline.joblog import job_log
 
 
 def main(smk) -> None:
@@ -22,7 +22,16 @@ def main(smk) -> None:
         rows = []
         for name, acc in run_probes(*train, *test, seed=seed, settings=smk.params.probes).items():
             log(f"{name} probe: nuisance-digit test accuracy {acc:.4f} (chance {chance:.4f})")
-            rows.append({"eps": float(wc.coef), "seed": seed, "base_test_acc": base_test_acc, "probe": name, "probe_acc": acc, "chance": chance})
+            rows.append(
+                {
+                    "eps": float(wc.coef),
+                    "seed": seed,
+                    "base_test_acc": base_test_acc,
+                    "probe": name,
+                    "probe_acc": acc,
+                    "chance": chance,
+                }
+            )
         save_csv(pd.DataFrame(rows), smk.output[0])
 
 

@@ -4,13 +4,15 @@ from pathlib import Path
 
 import torch
 
-from lsib import datasets
-from lsib.joblog import job_log
-from lsib.losses import Objective
+from lsib.data import datasets
 from lsib.models import build_model
-from lsib.runs import architecture, resolve_device, save_trained
-from lsib.train_settings import TrainSettings
-from lsib.trainer import CHECKPOINT, Recipe, seed_everything, train
+from lsib.models.store import architecture, save_trained
+from lsib.pipeline.joblog import job_log
+from lsib.train.device import resolve_device, seed_everything
+from lsib.train.loop import CHECKPOINT, train
+from lsib.train.losses import Objective
+from lsib.train.recipe import Recipe
+from lsib.train.settings import TrainSettings
 
 
 def main(smk) -> None:
@@ -30,8 +32,14 @@ def main(smk) -> None:
         objective = Objective(wc.objective, coef, arch["num_classes"])
         run_dir = Path(smk.output.model).parent
         result = train(model, objective, data, recipe, seed, run_dir, log, device, settings, provenance={"arch": arch})
-        meta = {"objective": wc.objective, "coef": coef, "seed": seed, "recipe": recipe.to_dict(),
-                "training": result.execution, "final": result.rows[-1]}  # fmt: skip
+        meta = {
+            "objective": wc.objective,
+            "coef": coef,
+            "seed": seed,
+            "recipe": recipe.to_dict(),
+            "training": result.execution,
+            "final": result.rows[-1],
+        }
         save_trained(smk.output.model, model, arch, meta)
         (run_dir / CHECKPOINT).unlink(missing_ok=True)  # the run is complete; model.pt supersedes it
 

@@ -45,7 +45,9 @@ class DropPath(nn.Module):
 class Tokenizer(nn.Module):
     """``c`` blocks of ``conv k×k → ReLU → maxpool 3/2``, flattened to ``(B, N, D)`` tokens."""
 
-    def __init__(self, in_channels: int, dim: int, kernel_size: int, conv_layers: int, hidden_channels: int = 64) -> None:
+    def __init__(
+        self, in_channels: int, dim: int, kernel_size: int, conv_layers: int, hidden_channels: int = 64
+    ) -> None:
         super().__init__()
         channels = [in_channels] + [hidden_channels] * (conv_layers - 1) + [dim]
         stride, padding = max(1, kernel_size // 2 - 1), max(1, kernel_size // 2)
@@ -134,9 +136,13 @@ class CCT(nn.Module):
 
 def cct_7_7x2(num_classes: int, in_channels: int = 3, image_size: int = 224) -> CCT:
     """CCT-7/7x2 of SPEC §6: 7 layers, D = 256, 4 heads, MLP ratio 2, two 7×7 tokenizer convs."""
-    return CCT(num_classes, in_channels, image_size, num_layers=7, dim=256, heads=4, mlp_ratio=2, kernel_size=7, conv_layers=2)
+    return CCT(
+        num_classes, in_channels, image_size, num_layers=7, dim=256, heads=4, mlp_ratio=2, kernel_size=7, conv_layers=2
+    )
 
 
 def cct_2_3x2_tiny(num_classes: int, in_channels: int = 1, image_size: int = 28) -> CCT:
     """A CPU-scale CCT-2/3x2: 2 layers, D = 64, 2 heads, MLP ratio 2, two 3×3 tokenizer convs (28 px → 49 tokens)."""
-    return CCT(num_classes, in_channels, image_size, num_layers=2, dim=64, heads=2, mlp_ratio=2, kernel_size=3, conv_layers=2)
+    return CCT(
+        num_classes, in_channels, image_size, num_layers=2, dim=64, heads=2, mlp_ratio=2, kernel_size=3, conv_layers=2
+    )

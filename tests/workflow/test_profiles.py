@@ -1,0 +1,91 @@
+"""profiles/local: k jobs per GPU through the `gpu_slots` resource, and which rules ask for one.
+
+A tiny workflow whose jobs each take one `gpu_slots`, claim a GPU with lsib.train.gpu_slots and sleep,
+runs under the real profiles/local with more cores than slots: the recorded intervals show
+exactly k jobs at once (the profile's default, one GPU) and, with `--resources gpu_slots=4`
+and two (pretend) GPUs, two per GPU on both GPUs. A dry run of the real workflow shows that
+exactly the model jobs ask for a slot.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from workflow_helpers import ROOT, copy_workflow, snakemake
+
+JOB = """import sys, time
+from lsib.train.gpu_slots import claim_gpu
+out, n_gpus, lock_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+gpu = claim_gpu(n_gpus, lock_dir)
+start = time.time()
+time.sleep(2.5)
+open(out, "w").write(f"{gpu} {start} {time.time()}")
+"""
+SNAKEFILE = """N_GPUS = config["n_gpus"]
+rule all:
+    input: expand("out/{i}.txt", i=range(8))
+rule job:
+    output: "out/{i}.txt"
+    resources: gpu_slots=1
+    shell: "PYTHONPATH={SRC} {PY} job.py {output} {N_GPUS} locks"
+"""
+
+
+def max_overlap(intervals: list[tuple[float, float]]) -> int:
+    """Largest number of intervals open at one instant (an end before a start at equal times)."""
+    events = sorted([(end, -1) for _, end in intervals] + [(start, 1) for start, _ in intervals])
+    running = peak = 0
+    for _, step in events:
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
+def run_tiny(tmp_path: Path, n_gpus: int, *args: str) -> list[tuple[int, float, float]]:
+    (tmp_path / "job.py").write_text(JOB)
+    snakefile = SNAKEFILE.replace("{SRC}", str(ROOT / "src")).replace("{PY}", sys.executable)
+    (tmp_path / "Snakefile").write_text(snakefile)
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--profile",
+        str(ROOT / "profiles" / "local"),
+        "--cores",
+        "8",
+        "--config",
+        f"n_gpus={n_gpus}",
+        *args,
+    ]
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    records = [(tmp_path / "out" / f"{i}.txt").read_text().split() for i in range(8)]
+    return [(int(g), float(a), float(b)) for g, a, b in records]
+
+
+def test_local_profile_runs_k_gpu_jobs_at_once_on_one_gpu(tmp_path: Path) -> None:
+    k = yaml.safe_load((ROOT / "profiles" / "local" / "config.yaml").read_text())["resources"]["gpu_slots"]
+    assert k >= 2
+    jobs = run_tiny(tmp_path, 1)
+    assert {g for g, _, _ in jobs} == {0}
+    assert max_overlap([(a, b) for _, a, b in jobs]) == k  # 8 cores would allow 8
+
+
+def test_local_profile_spreads_k_jobs_per_gpu_over_several_gpus(tmp_path: Path) -> None:
+    jobs = run_tiny(tmp_path, 2, "--resources", "gpu_slots=4")  # 2 GPUs × k = 2
+    assert max_overlap([(a, b) for _, a, b in jobs]) == 4
+    for gpu in (0, 1):
+        assert max_overlap([(a, b) for g, a, b in jobs if g == gpu]) == 2
+
+
+def test_exactly_the_model_jobs_take_a_gpu_slot(tmp_path: Path) -> None:
+    workdir = copy_workflow(tmp_path)
+    out = snakemake(workdir, "-n", "--profile", "profiles/local").stdout
+    jobs = re.findall(r"^(?:local)?rule (\w+):\n(?:    .*\n)*?    resources: (.*)$", out, re.M)
+    slots = {rule: "gpu_slots=1" in res.split(", ") for rule, res in jobs}
+    assert {rule for rule, slot in slots.items() if slot} == {"train", "run_outputs", "run_features", "run_gradcam"}
+    assert len(slots) > 10 and not any("gpu=" in res for _, res in jobs)

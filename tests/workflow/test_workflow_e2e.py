@@ -1,0 +1,229 @@
+"""End to end: the quick preset through Snakemake in a temporary directory (slow; run in CI).
+
+One session fixture runs the whole quick graph once; each test checks one experiment's
+acceptance numbers (SPEC §5) on the tables it wrote, and that every figure exists.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from workflow_helpers import FASHION_MNIST, SHARED, copy_workflow, snakemake
+
+from lsib.info.theory import ls_curve_at
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not FASHION_MNIST.is_dir(),
+        reason="needs Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist)",
+    ),
+    pytest.mark.skipif(
+        not (SHARED / "data" / "cifar10h-counts.npy").is_file(), reason="needs ../shared/data/cifar10h-counts.npy"
+    ),
+]
+
+FIGURES = [
+    "results/f1/fig1_theory",
+    "results/e2/fig4_ib_vs_ls",
+    "results/e1/fashion_mnist/fig3_information_plane",
+    "results/e3/fig6_probes",
+    "results/e4/fig7_gradcam",
+    "results/e4/fig8_gradcam_grid",
+    "results/e4/fig_box_mass",
+    "results/e5/fig_e5_paths",
+]
+
+
+@pytest.fixture(scope="session")
+def quick(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A temporary copy of the workflow after `snakemake --cores 2` on the quick preset."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("quick"))
+    started = time.perf_counter()
+    result = snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-5000:]
+    print(f"\nquick preset: {time.perf_counter() - started:.0f} s")
+    return workdir
+
+
+def test_every_figure_and_table_is_written_atomically(quick: Path) -> None:
+    for stem in FIGURES:
+        assert (quick / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (quick / f"{stem}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in (quick / "results").rglob("*") if ".part" in p.name]
+    assert "Nothing to be done" in snakemake(quick, "-n").stdout
+
+
+def test_every_job_logged_its_progress(quick: Path) -> None:
+    logs = list((quick / "results/logs").rglob("*.log"))
+    assert len(logs) >= 30
+    for log in logs:
+        assert log.read_text().rstrip().endswith("done"), log
+    assert list((quick / "results/benchmarks/train").rglob("*.tsv"))
+
+
+def test_e2_ib_solutions_lie_above_the_ls_curve(quick: Path) -> None:
+    """Issue acceptance: span ≤ 0.5 … ≥ 2.25 nats; ≥ 0.02 nats above LS (≥ 0.12 within 0.03 of Î(X;Z) = 2.3)."""
+    reference = pd.read_csv(quick / "results/e2/reference.csv").set_index("quantity")["value"]
+    assert reference["h_y"] == pytest.approx(2.30221, abs=5e-5)
+    assert reference["i_xy"] == pytest.approx(2.14775, abs=5e-5)
+    assert reference["argmax_i_zy"] == pytest.approx(2.05307, abs=5e-5)
+    ls = pd.read_csv(quick / "results/e2/ls_path.csv")
+    ib = pd.read_csv(quick / "results/e2/ib_solutions.csv")
+    assert len(ib) >= 12
+    assert ib["i_xz"].min() <= 0.5 and ib["i_xz"].max() >= 2.25
+    assert (ib["i_zy"] <= np.minimum(ib["i_xz"], reference["i_xy"]) + 1e-9).all()  # DPI
+    margin = ib["i_zy"] - ls_curve_at(ib["i_xz"].to_numpy(), ls["i_xz"].to_numpy(), ls["i_zy"].to_numpy())
+    assert (margin[ib["i_xz"] >= 0.5] >= 0.02).all()
+    assert (margin[ib["i_xz"] >= 2.27] >= 0.12).all()  # "near 2.3": within 0.03 nats
+    assert "solved in" in (quick / "results/logs/e2/ib_solutions.log").read_text()
+
+
+def test_e1_runs_sit_at_their_ls_optimum(quick: Path) -> None:
+    """Issue acceptance: CE within 0.05 nats of (Ĥ(Y), Ĥ(Y)); LS within 0.1 of its optimum; Î(X;Z) falls with ε."""
+    table = pd.read_csv(quick / "results/e1/fashion_mnist/information.csv").sort_values("coef")
+    assert set(table["objective"]) == {"ce", "ls", "cp", "vib"}
+    runs = table[table["objective"].isin(["ce", "ls"])]
+    ce = runs[runs["objective"] == "ce"].iloc[0]
+    assert np.hypot(ce["i_xz"] - ce["h_y"], ce["i_zy"] - ce["h_y"]) <= 0.05
+    assert (runs["ls_distance"] <= 0.1).all()
+    assert np.all(np.diff(runs["i_xz"].to_numpy()) < 0)
+    assert (runs["i_zy"] <= runs["i_xz"] + 1e-9).all()
+
+
+def test_e1_cp_and_vib_runs_next_to_their_exact_optimum(quick: Path) -> None:
+    """Every trained coefficient has its exact optimum in optimum_paths.csv, on the IB curve (one-hot labels)."""
+    runs = pd.read_csv(quick / "results/e1/fashion_mnist/information.csv")
+    optima = pd.read_csv(quick / "results/e1/fashion_mnist/optimum_paths.csv")
+    trained = optima[optima["trained"]].set_index(["objective", "coef"])
+    for row in runs.itertuples():
+        optimum = trained.loc[(row.objective, row.coef)]
+        assert abs(optimum["i_zy"] - min(optimum["i_xz"], row.h_y)) < 1e-9
+        assert row.i_zy <= row.i_xz + 1e-9
+
+
+def test_e5_table_and_gaps_at_equal_compression(quick: Path) -> None:
+    """E5: every family's path, gaps at the configured Î(X;Z), paths at or below the frontier; E2 gaps."""
+    paths = pd.read_csv(quick / "results/e5/paths.csv")
+    gaps = pd.read_csv(quick / "results/e5/gaps.csv")
+    assert (
+        set(paths["family"])
+        == set(gaps["family"])
+        == {"ls_uniform", "ls_marginal", "ls_confusion", "best_smoothing", "sharpening", "cp", "vib"}
+    )
+    at = gaps[gaps["point"] == "at"]
+    assert sorted(set(at["i_xz"])) == [0.5, 1.0, 1.5, 2.0, 2.1]
+    assert (at["gap"].dropna() > -2e-3).all()  # linear interpolation of the frontier: slack of 2e-3
+    best, uniform = (at[at["family"] == f].set_index("i_xz")["i_zy"] for f in ("best_smoothing", "ls_uniform"))
+    assert (best.dropna() >= uniform[best.dropna().index] - 1e-12).all()
+    assert "wall time" in (quick / "results/logs/e5/paths.log").read_text()
+    e2 = pd.read_csv(quick / "results/e2/gaps.csv")
+    reached = e2["i_xz"] <= e2["ls_end_i_xz"]
+    assert e2.loc[reached, "gap"].notna().all() and e2.loc[~reached, "gap"].isna().all()
+    assert (e2.loc[reached & (e2["i_xz"] >= 0.5), "gap"] > 0.02).all()
+
+
+def test_e3_probe_table(quick: Path) -> None:
+    """One linear and one MLP probe per ε and seed, next to chance and the base task's accuracy."""
+    probes = pd.read_csv(quick / "results/e3/probes.csv")
+    assert sorted(set(probes["eps"])) == [0.0, 0.4, 0.8]
+    assert sorted(probes["probe"].unique()) == ["linear", "mlp"] and len(probes) == 6
+    assert probes["probe_acc"].between(0, 1).all()
+    assert probes["chance"].between(0.05, 0.2).all()
+    assert (probes["base_test_acc"] > 0.6).all()
+
+
+def test_e3_references_bracket_the_trained_models(quick: Path) -> None:
+    """Raw pixels show the digit (linear probe 0.63 measured); an untrained ResNet-8 keeps part of it (0.32).
+
+    At this scale training with CE already discards much of the digit (0.21), and LS does not
+    lower it further (README, E3): the paper's drop is not reproduced, so no ε trend is asserted.
+    """
+    refs = pd.read_csv(quick / "results/e3/reference_probes.csv").set_index(["reference", "probe"])
+    probes = pd.read_csv(quick / "results/e3/probes.csv")
+    assert set(refs.index) == {(r, p) for r in ("untrained", "pixels") for p in ("linear", "mlp")}
+    chance = float(probes["chance"].iloc[0])
+    assert (refs["chance"] == chance).all()
+    pixels, untrained = refs.loc[("pixels", "linear"), "probe_acc"], refs.loc[("untrained", "linear"), "probe_acc"]
+    assert pixels > 0.5 and untrained > chance + 0.1
+    assert (probes["probe_acc"] < pixels).all()
+    ce_linear = probes[(probes["eps"] == 0) & (probes["probe"] == "linear")]["probe_acc"].item()
+    assert chance < ce_linear < untrained
+
+
+def test_e4_tables(quick: Path) -> None:
+    accuracy = pd.read_csv(quick / "results/e4/accuracy.csv")
+    assert set(accuracy["model"]) == {"CE", "LS ε=0.1"}
+    assert (accuracy["test_acc"] > 0.5).all()
+    mass = pd.read_csv(quick / "results/e4/box_mass.csv")
+    assert set(mass["model"]) == {"CE", "LS ε=0.1"}
+    assert mass["mass"].dropna().between(0, 1).all()
+    assert set(mass["class"]) == set(range(10))
+    summary = pd.read_csv(quick / "results/e4/box_mass_summary.csv")
+    assert len(summary) == 2 * 11  # 10 classes + "all", per model
+    overall = summary[summary["class"] == "all"].set_index("model")
+    for model, group in mass.groupby("model"):
+        assert overall.loc[model, "mean"] == pytest.approx(group["mass"].mean())
+
+
+def test_killed_training_job_resumes_and_ends_with_the_same_weights(tmp_path: Path) -> None:
+    """Kill a training job mid-run (SIGKILL to its process group), rerun: it resumes from its checkpoint."""
+    tiny = "recipes:\n  quick: {epochs: 6, milestones: [4], batch_size: 50, augment: none}\n"
+    target = "results/runs/fashion_mnist/resnet8/ls-0.1/seed0/model.pt"
+    log = "results/logs/train/fashion_mnist/resnet8/ls-0.1/seed0.log"
+    weights = {}
+    for name in ("uninterrupted", "killed"):
+        workdir = copy_workflow(tmp_path / name)
+        (workdir / "tiny.yaml").write_text(tiny)
+        configs = ("presets/quick.yaml", "offline.yaml", "tiny.yaml")
+        if name == "killed":
+            assert (
+                snakemake(workdir, "results/data/fashion_mnist.pt", "--cores", "1", configfiles=configs).returncode == 0
+            )
+            cmd = [sys.executable, "-m", "snakemake", target, "--cores", "1", "--configfile", "config.yaml", *configs]
+            proc = subprocess.Popen(
+                cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            )
+            deadline = time.time() + 300
+            while "epoch 3/6" not in ((workdir / log).read_text() if (workdir / log).exists() else ""):
+                assert time.time() < deadline and proc.poll() is None
+                time.sleep(0.2)
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            assert not (workdir / target).exists()
+            assert snakemake(workdir, "--unlock", configfiles=configs).returncode == 0  # a SIGKILL leaves the lock
+        result = snakemake(workdir, target, "--cores", "1", "--rerun-incomplete", configfiles=configs)
+        assert result.returncode == 0, result.stderr[-3000:]
+        text = (workdir / log).read_text()
+        assert ("resuming from" in text) == (name == "killed")
+        weights[name] = torch.load(workdir / target, weights_only=True)["state_dict"]
+        assert not (workdir / target).with_name("checkpoint.pt").exists()
+    for key, value in weights["uninterrupted"].items():
+        assert torch.equal(value, weights["killed"][key]), key
+
+
+def test_report_holds_every_figure_with_its_caption(quick: Path) -> None:
+    assert snakemake(quick, "--report", "report.html").returncode == 0
+    html = (quick / "report.html").read_text()
+    for stem in FIGURES:
+        assert Path(stem).name + ".png" in html
+    for caption in (
+        "is not IB-optimal",
+        "exact LS-optimum path of this training set",
+        "for 10 balanced classes",
+        "probe accuracy falling",
+        "digit 1 as the known exception",
+        "box's share of the canvas",
+    ):
+        assert caption in html
+    assert "Five stages, each a rule file" in html  # the workflow page (workflow/report/workflow.rst)
+    assert "information plane, data set" in html and "fashion_mnist" in html  # Fig. 3 labelled per data set
