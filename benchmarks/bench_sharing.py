@@ -1,7 +1,7 @@
 """Benchmark: aggregate training throughput of k concurrent training processes on one device.
 
 For each k in ``--ks`` (default 1, 2, 4, 8), k processes start together (a barrier after
-imports and data set-up) and each trains its own model with :func:`lsib.train.loop.train` on its
+imports and data set-up) and each trains its own model with :func:`lsib.train.run.train` on its
 own synthetic data set (uniform random uint8 images, random labels: the work per step is the
 real one, the accuracy is meaningless) for ``--epochs`` epochs. The aggregate throughput is
 
@@ -15,7 +15,7 @@ smallest k past which the factor stops growing; memory grows about linearly with
 
 It also prints the FLOPs of one training image (forward + backward, about 3 × forward,
 counted with ``torch.utils.flop_counter``), the basis of the GPU-time projections
-in the README: hours ≈ runs · epochs · n_train · FLOPs per image / sustained FLOP/s.
+in docs/running.md: hours ≈ runs · epochs · n_train · FLOPs per image / sustained FLOP/s.
 
 On a CPU the processes share the cores (``--threads`` each), so the factor mainly shows
 how well one process uses them: a correctness demo, not GPU advice. Run from the root::
@@ -36,13 +36,13 @@ import torch
 
 from lsib.models import MODEL_NAMES, build_model
 from lsib.train.device import seed_everything
-from lsib.train.loop import train
 from lsib.train.losses import Objective
 from lsib.train.recipe import Recipe
+from lsib.train.run import train
 
 
 def synthetic_data(n_train: int, n_test: int, channels: int, size: int, seed: int) -> dict[str, Any]:
-    """A data dict of :mod:`lsib.trainer` with random uint8 images and labels (10 classes)."""
+    """A data dict of :mod:`lsib.train.run` with random uint8 images and labels (10 classes)."""
     g = torch.Generator().manual_seed(seed)
     return {
         "train_x": torch.randint(0, 256, (n_train, channels, size, size), generator=g, dtype=torch.uint8),

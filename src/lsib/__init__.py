@@ -49,8 +49,9 @@ _EXPORTS: dict[str, str] = {
         ],
         "lsib.info",
     ),
-    **dict.fromkeys(["prepare", "load", "download", "build_occluded", "build_cluttered"], "lsib.data"),
+    **dict.fromkeys(["build_occluded", "build_cluttered"], "lsib.data"),
     **dict.fromkeys(["build_model", "normalize", "load_trained", "save_trained"], "lsib.models"),
+    # not ``train``: ``lsib.train`` is the subpackage, its entry point is ``lsib.train.train``
     **dict.fromkeys(
         [
             "Recipe",
@@ -58,7 +59,6 @@ _EXPORTS: dict[str, str] = {
             "CCT_RECIPE",
             "Objective",
             "TrainSettings",
-            "train",
             "seed_everything",
             "resolve_device",
         ],

@@ -151,25 +151,38 @@ def read_table(path: str | os.PathLike[str], finite: Iterable[str] = ()) -> pd.D
 CIFAR10H_CLASSES = 10
 
 
-def check_counts(counts: Any, source: str, num_classes: int = CIFAR10H_CLASSES) -> np.ndarray:
-    """Validate an annotation count table: ``(M, num_classes)``, M ≥ 1, non-negative integers.
+def check_counts(
+    counts: Any, source: str, num_classes: int | None = CIFAR10H_CLASSES, whole: bool = True
+) -> np.ndarray:
+    """Validate a table of label counts: ``(M, K)``, M ≥ 1, finite, non-negative, no row of zeros.
 
-    Every row must hold at least one annotation (``p̂(y|x)`` needs a denominator). Float
-    tables are accepted when every entry is an integer value. Returns the table as int64.
+    The one check of count tables: CIFAR-10H's annotations (:func:`load_counts`) and the tables
+    :mod:`lsib.info.information` turns into ``p̂(x)`` and ``p̂(y|x)`` both go through it. Every
+    row must hold at least one label (``p̂(y|x)`` needs a denominator).
+
+    Args:
+        counts: the table (numpy array, list or torch tensor).
+        source: what the table is (a file, or an argument name); every message starts with it.
+        num_classes: the number of columns K required, or None for any K.
+        whole: require whole numbers (annotator counts); float tables are accepted when every
+            entry is an integer value. With ``whole=False`` fractional counts are accepted.
+
+    Returns:
+        The table as int64 (``whole=True``) or float64 (``whole=False``).
 
     Raises:
-        InputError: naming ``source`` and what is wrong (shape, type, sign, fraction, empty row).
+        InputError: naming ``source`` and what is wrong (shape, type, non-finite entry, fraction,
+            sign, empty row).
     """
-    array = np.asarray(counts)
-    if array.ndim != 2 or array.shape[1] != num_classes or array.shape[0] < 1:
-        raise InputError(
-            f"{source}: expected an (M, {num_classes}) table of label counts with M ≥ 1, got shape {array.shape}"
-        )
+    array = as_numpy(counts)
+    k = "K" if num_classes is None else str(num_classes)
+    if array.ndim != 2 or array.shape[0] < 1 or (num_classes is not None and array.shape[1] != num_classes):
+        raise InputError(f"{source}: expected an (M, {k}) table of label counts with M ≥ 1, got shape {array.shape}")
     if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
-        raise InputError(f"{source}: expected integer label counts, got {array.dtype}")
+        raise InputError(f"{source}: expected {'integer' if whole else 'numeric'} label counts, got {array.dtype}")
     if np.issubdtype(array.dtype, np.floating):
         require_finite(array, source)
-        if not np.array_equal(array, np.round(array)):
+        if whole and not np.array_equal(array, np.round(array)):
             raise InputError(
                 f"{source}: label counts must be whole numbers (row {int(np.argwhere(array != np.round(array))[0][0])})"
             )
@@ -177,8 +190,11 @@ def check_counts(counts: Any, source: str, num_classes: int = CIFAR10H_CLASSES) 
         raise InputError(f"{source}: negative label count in row {int(np.argwhere(array < 0)[0][0])}")
     empty = array.sum(axis=1) == 0
     if empty.any():
-        raise InputError(f"{source}: image {int(np.flatnonzero(empty)[0])} has no annotation (a row of zeros)")
-    return array.astype(np.int64)
+        raise InputError(
+            f"{source}: image {int(np.flatnonzero(empty)[0])} has no annotation "
+            "(a row of zeros: every input needs at least one label)"
+        )
+    return array.astype(np.int64 if whole else np.float64, copy=False)
 
 
 def load_counts(

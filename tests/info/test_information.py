@@ -15,6 +15,7 @@ from hypothesis.extra.numpy import arrays
 from scipy.special import rel_entr
 from scipy.stats import entropy as scipy_entropy
 
+from lsib.checks import InputError
 from lsib.info.information import (
     EmpiricalData,
     conditional_entropy_z,
@@ -175,6 +176,14 @@ def test_information_plane_rejects_wrong_number_of_rows() -> None:
     data = from_counts(np.eye(3))
     with pytest.raises(ValueError, match="rows"):
         information_plane(np.full((4, 3), 1 / 3), data)
+
+
+def test_information_functions_refuse_nan() -> None:
+    with pytest.raises(InputError, match="counts: 1 of 4 values are not finite"):
+        from_annotations(np.array([[1.0, np.nan], [2.0, 1.0]]))
+    data = from_annotations(np.array([[1, 1], [2, 0]]))
+    with pytest.raises(InputError, match=r"encoder p\(z\|x\)"):
+        information_plane(torch.tensor([[0.5, 0.5], [np.nan, 0.5]], dtype=torch.float64), data)
 
 
 def test_annotations_weigh_every_input_equally_and_pairs_by_count() -> None:

@@ -1,4 +1,4 @@
-"""Exact optimum encoders of lsib.optima: optimality conditions, invariants and special cases."""
+"""Exact optimum encoders of lsib.info.optima: optimality conditions, invariants and special cases."""
 
 from __future__ import annotations
 

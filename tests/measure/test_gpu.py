@@ -19,10 +19,10 @@ from lsib.models import build_model
 from lsib.models.forward import normalize
 from lsib.models.store import load_trained, save_trained
 from lsib.train.device import seed_everything
-from lsib.train.loop import batch_sizes, train
-from lsib.train.loop import build_loop as prepare
+from lsib.train.loop import batch_sizes, build_loop
 from lsib.train.losses import Objective
 from lsib.train.recipe import CCT_RECIPE, Recipe
+from lsib.train.run import train
 from lsib.train.settings import TrainSettings
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
@@ -119,7 +119,7 @@ def test_an_epoch_never_waits_for_the_gpu() -> None:
     data = data_for("resnet20")
     seed_everything(0)
     model = build_model("resnet20", CLASSES, 3, 32)
-    loop = prepare(model, Objective("ls", 0.1, CLASSES), RECIPES["resnet20"], data, torch.device("cuda"), FAST)
+    loop = build_loop(model, Objective("ls", 0.1, CLASSES), RECIPES["resnet20"], data, torch.device("cuda"), FAST)
     train_x, train_y = data["train_x"].cuda(), data["train_y"].cuda()
     loop.compile((3, 32, 32), batch_sizes(len(train_y), 128), [], lambda s: None)
     generator = torch.Generator().manual_seed(0)

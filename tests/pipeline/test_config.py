@@ -120,6 +120,8 @@ def test_grid_is_linspace() -> None:
 
 
 SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"
+#: The configuration reference page: the schema's table between the markers (lsib.pipeline.schema_doc).
+CONFIG_DOC = "docs/config.md"
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
 
 
@@ -168,14 +170,30 @@ def test_reference_renders_types_and_bounds() -> None:
     ]
 
 
-def test_readme_configuration_reference_is_the_schema() -> None:
-    """README's section between the config-reference markers is `python -m lsib.pipeline.schema_doc`'s output."""
-    readme = (ROOT / "README.md").read_text()
-    assert START in readme and END in readme, "README.md lacks the config-reference markers"
-    section = readme.split(START, 1)[1].split(END, 1)[0].strip()
+def test_docs_configuration_reference_is_the_schema() -> None:
+    """docs/config.md between the config-reference markers is `python -m lsib.pipeline.schema_doc`'s output."""
+    page = (ROOT / CONFIG_DOC).read_text()
+    assert page.count(START) == 1 and page.count(END) == 1, f"{CONFIG_DOC} lacks the config-reference markers"
+    section = page.split(START, 1)[1].split(END, 1)[0].strip()
     assert section == schema_doc.reference(yaml.safe_load(SCHEMA_PATH.read_text())).strip(), (
-        "README's configuration reference is stale: paste `python -m lsib.pipeline.schema_doc` between the markers"
+        f"{CONFIG_DOC} is stale: paste `python -m lsib.pipeline.schema_doc` between its markers"
     )
+
+
+def test_module_cli_prints_the_reference() -> None:
+    """`python -m lsib.pipeline.schema_doc` is the command the page names; it prints the same table."""
+    result = subprocess.run(
+        [sys.executable, "-m", "lsib.pipeline.schema_doc"], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout == schema_doc.reference(yaml.safe_load(SCHEMA_PATH.read_text()))
+    assert "python -m lsib.pipeline.schema_doc" in (ROOT / CONFIG_DOC).read_text()
+
+
+def test_readme_links_the_configuration_reference() -> None:
+    """The reference lives in docs/config.md only; README links to it instead of carrying a copy."""
+    readme = (ROOT / "README.md").read_text()
+    assert f"]({CONFIG_DOC})" in readme
+    assert START not in readme and END not in readme
 
 
 def test_data_sets_sharing_a_source_share_one_download(tmp_path: Path) -> None:

@@ -109,6 +109,22 @@ def test_editing_the_fig4_plotting_function_redraws_only_fig4(workspace: Path) -
     assert {row[2] for row in summary if row[-1] != "no update"} == {"e2_fig4"}
 
 
+def test_moving_a_function_to_another_module_reruns_nothing(workspace: Path) -> None:
+    """Pure moves cost nothing: ``upper_window`` moves from lsib.plots.plane into lsib.plots.frontier, its user."""
+    plots = workspace / "src/lsib/plots"
+    plane = (plots / "plane.py").read_text()
+    start = plane.index("\n\ndef upper_window(")
+    end = plane.index("\n\ndef ", start + 2)
+    (plots / "plane.py").write_text(plane[:start] + plane[end:])
+    frontier = plots / "frontier.py"
+    edit(frontier, "import frame_panel, label_path, upper_window\n", "import frame_panel, label_path\n")
+    edit(frontier, "\n\n@styled\ndef plot_ib_vs_ls(", plane[start:end] + "\n\n@styled\ndef plot_ib_vs_ls(")
+    for path in (plots / "plane.py", frontier):
+        compile(path.read_text(), str(path), "exec")
+    assert "def upper_window(" in frontier.read_text() and "upper_window" not in (plots / "plane.py").read_text()
+    assert planned(workspace) == Counter()
+
+
 def test_editing_a_docstring_in_the_trainer_reruns_nothing(workspace: Path) -> None:
     edit(
         workspace / "src/lsib/train/recipe.py",

@@ -146,7 +146,7 @@ def test_e3_references_bracket_the_trained_models(quick: Path) -> None:
     """Raw pixels show the digit (linear probe 0.63 measured); an untrained ResNet-8 keeps part of it (0.32).
 
     At this scale training with CE already discards much of the digit (0.21), and LS does not
-    lower it further (README, E3): the paper's drop is not reproduced, so no ε trend is asserted.
+    lower it further (docs/results.md, E3): the paper's drop is not reproduced, so no ε trend is asserted.
     """
     refs = pd.read_csv(quick / "results/e3/reference_probes.csv").set_index(["reference", "probe"])
     probes = pd.read_csv(quick / "results/e3/probes.csv")

@@ -1,6 +1,6 @@
 # E1 (Fig. 3): exact Î(X;Z), Î(Z;Y) of every trained run on its training set (SPEC §2),
 # gathered per data set next to the LS-optimum path (SPEC §4) and every objective's exact optimum
-# path (lsib.optima: CE, LS, CP, VIB).
+# path (lsib.info.optima: CE, LS, CP, VIB).
 
 
 rule run_information:

@@ -1,7 +1,7 @@
 # Training (one GPU job per data set, model, objective, coefficient and seed) and the
 # dump of the trained model's outputs on every training and test example.
 #
-# Side file: while `train` runs, it keeps `checkpoint.pt` (lsib.train.loop.CHECKPOINT) in the run
+# Side file: while `train` runs, it keeps `checkpoint.pt` (lsib.train.run.CHECKPOINT) in the run
 # directory and resumes from it after a restart; it deletes it once model.pt is written, so it
 # is not a declared output (a finished run never has one).
 

@@ -9,9 +9,9 @@ from lsib.models import build_model
 from lsib.models.store import architecture, save_trained
 from lsib.pipeline.joblog import job_log
 from lsib.train.device import resolve_device, seed_everything
-from lsib.train.loop import CHECKPOINT, train
 from lsib.train.losses import Objective
 from lsib.train.recipe import Recipe
+from lsib.train.run import CHECKPOINT, train
 from lsib.train.settings import TrainSettings
 
 

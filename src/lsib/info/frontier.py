@@ -1,7 +1,7 @@
 """Information-plane paths of every objective's exact optimum, and their gaps to the IB frontier (E5).
 
 A path is a tidy table (columns ``family``, ``coef``, ``i_xz``, ``i_zy``): the exact §2 point of
-one family's optimum encoder (:mod:`lsib.optima`) for each value of its coefficient. The IB
+one family's optimum encoder (:mod:`lsib.info.optima`) for each value of its coefficient. The IB
 frontier is the upper envelope of IB-Lagrangian solutions (any solver). Comparisons are at equal
 Î(X;Z): :func:`upper_envelope_at` gives the most Î(Z;Y) a set of points reaches at a given
 Î(X;Z), interpolating linearly between its Pareto points (each carrying more about Y than every

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lsib.checks import require_finite
+from lsib.checks import check_counts, require_finite
 
 ArrayLike = torch.Tensor | np.ndarray
 
@@ -71,16 +71,12 @@ class EmpiricalData:
 
 
 def _check_counts(counts: ArrayLike) -> torch.Tensor:
-    """The ``(M, K)`` count table as float64, rejecting tables that define no distribution."""
-    c = as_float64(counts)
-    if c.ndim != 2:
-        raise ValueError(f"counts must be an (M, K) table, got shape {tuple(c.shape)}")
-    require_finite(c, "counts")
-    if (c < 0).any():
-        raise ValueError("counts must be non-negative")
-    if (c.sum(dim=1) <= 0).any():
-        raise ValueError("every input needs at least one label (a row of counts sums to 0)")
-    return c
+    """The ``(M, K)`` count table as float64, rejecting tables that define no distribution.
+
+    :func:`lsib.checks.check_counts` with any K and fractional counts allowed: 2-D with M ≥ 1,
+    finite, non-negative, at least one label per input.
+    """
+    return torch.as_tensor(check_counts(counts, "counts", num_classes=None, whole=False), dtype=torch.float64)
 
 
 def from_counts(counts: ArrayLike) -> EmpiricalData:
@@ -91,7 +87,8 @@ def from_counts(counts: ArrayLike) -> EmpiricalData:
     ``p̂(y|x) = counts[x, y] / Σ_y counts[x, y]``.
 
     Raises:
-        ValueError: if the table is not 2-D, has negative entries or an input with no label.
+        lsib.checks.InputError: (a ValueError) if the table is not 2-D with a row, holds NaN/±inf
+            or negative entries, or has an input with no label.
     """
     c = _check_counts(counts)
     per_input = c.sum(dim=1)
@@ -108,7 +105,8 @@ def from_annotations(counts: ArrayLike) -> EmpiricalData:
     Î(X;Y) on CIFAR-10H from 2.14775 to 2.14778).
 
     Raises:
-        ValueError: if the table is not 2-D, has negative entries or an input with no label.
+        lsib.checks.InputError: (a ValueError) if the table is not 2-D with a row, holds NaN/±inf
+            or negative entries, or has an input with no label.
     """
     c = _check_counts(counts)
     m = c.shape[0]

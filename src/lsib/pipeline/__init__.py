@@ -1,10 +1,10 @@
 """Pipeline support (torch-free, imported by the Snakefile): the run plan and its config checks,
-code fingerprints for code-aware reruns, the generated configuration reference, job logs.
+code fingerprints for code-aware reruns, job logs, and the configuration reference
+(run as ``python -m lsib.pipeline.schema_doc``, so not re-exported here).
 """
 
 from lsib.pipeline.joblog import job_log
 from lsib.pipeline.plan import ConfigError, Run, all_runs, check, grid
 from lsib.pipeline.provenance import code_fingerprint
-from lsib.pipeline.schema_doc import reference
 
-__all__ = ["ConfigError", "Run", "all_runs", "check", "code_fingerprint", "grid", "job_log", "reference"]
+__all__ = ["ConfigError", "Run", "all_runs", "check", "code_fingerprint", "grid", "job_log"]

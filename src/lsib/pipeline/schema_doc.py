@@ -2,8 +2,9 @@
 
 ``python -m lsib.pipeline.schema_doc [SCHEMA]`` prints a Markdown table with one row per key of
 ``workflow/schemas/config.schema.yaml``: its dotted path (``<name>`` for a free key, ``[]``
-for a list entry), its type and bounds, and its ``description``. README.md's "Configuration
-reference" section is this output (``tests/test_config.py`` checks that they agree).
+for a list entry), its type and bounds, and its ``description``. docs/config.md, the
+configuration reference, is this output between its ``config-reference`` markers
+(``tests/pipeline/test_config.py`` checks that they agree).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def reference(schema: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> None:
-    """Print the reference of the schema at ``argv[0]`` (default :data:`SCHEMA`)."""
+    """Print the reference of the schema at ``argv[0]`` (default :data:`SCHEMA`), as docs/config.md holds it."""
     path = Path(argv[0]) if argv else SCHEMA
     sys.stdout.write(reference(yaml.safe_load(path.read_text())))
 

@@ -56,7 +56,7 @@ PATH_STYLES = {
     "vib": ("VIB", PALETTE[9], (0, (3, 1.5))),
 }
 FRONTIER_MARKERS = {"plain": "o", "squared": "^", "iterative": "x"}
-#: Display names of the data-set sources of :mod:`lsib.datasets`.
+#: Display names of the data-set sources of :mod:`lsib.data.datasets`.
 SOURCE_TITLES = {
     "cifar10": "CIFAR-10",
     "mnist": "MNIST",

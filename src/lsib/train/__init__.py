@@ -6,15 +6,7 @@ from lsib.train.augmentation import augment
 from lsib.train.checkpoint import data_fingerprint, load_checkpoint, save_checkpoint
 from lsib.train.device import default_device, resolve_device, seed_everything
 from lsib.train.gpu_slots import claim_gpu
-from lsib.train.loop import (
-    CHECKPOINT,
-    METRICS,
-    Loop,
-    TrainingDiverged,
-    TrainResult,
-    build_loop,
-    train,
-)
+from lsib.train.loop import Loop, build_loop
 from lsib.train.losses import Objective
 from lsib.train.recipe import (
     CCT_RECIPE,
@@ -23,6 +15,7 @@ from lsib.train.recipe import (
     learning_rate,
     make_optimizer,
 )
+from lsib.train.run import CHECKPOINT, METRICS, TrainingDiverged, TrainResult, train
 from lsib.train.settings import TrainSettings
 
 __all__ = [

@@ -1,0 +1,106 @@
+"""lsib.pipeline.plan: config checks of subset sizes, one spelling per run path, no duplicate runs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+from workflow_helpers import ROOT
+
+from lsib import names
+from lsib.pipeline import plan
+
+
+def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` merged into ``base`` recursively, as Snakemake merges --configfile files."""
+    return {
+        **base,
+        **{
+            k: merged(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+            for k, v in override.items()
+        },
+    }
+
+
+def quick_config() -> dict[str, Any]:
+    return merged(
+        yaml.safe_load((ROOT / "config.yaml").read_text()),
+        yaml.safe_load((ROOT / "presets" / "quick.yaml").read_text()),
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "key", "size"),
+    [
+        ("mnist", "n_train", 60_000),
+        ("cifar10", "n_test", 10_000),
+        ("mnist5k", "n_train", 4_000),
+        ("flowers102", "n_train", 2_040),
+    ],
+)
+def test_a_subset_larger_than_its_split_is_rejected_at_config_check(source: str, key: str, size: int) -> None:
+    config = quick_config()
+    config["datasets"]["digits"] = {"source": source, key: size + 1}
+    with pytest.raises(plan.ConfigError, match=re.escape(f"datasets.digits.{key}: {size + 1} is more than the {size}")):
+        plan.check(config)
+    config["datasets"]["digits"] = {"source": source, key: size}
+    plan.check(config)
+
+
+# ------------------------------------------------------------------------------------------
+# run paths are canonical; duplicate runs are rejected naming both places
+# ------------------------------------------------------------------------------------------
+def run_regex(config: dict[str, Any]) -> re.Pattern[str]:
+    """The run-directory pattern as Snakemake compiles it, with the workflow's wildcard constraints."""
+    return re.compile(
+        rf"results/runs/(?P<dataset>[A-Za-z0-9_]+)/(?P<model>{'|'.join(names.MODELS)})/"
+        rf"(?P<objective>{'|'.join(names.OBJECTIVES)})-(?P<coef>{plan.coef_constraint(config)})/seed(?P<seed>\d+)/model\.pt"
+    )
+
+
+def test_only_planned_runs_in_their_one_spelling_match() -> None:
+    config = quick_config()
+    regex = run_regex(config)
+    planned = {f"results/runs/{run.path}/model.pt" for run in plan.all_runs(config)}
+    assert len(planned) == 10  # E1: CE, LS 0.1, LS 0.4, CP 0.3, VIB 0.5; E3: three ε; E4: CE, LS
+    for path in planned:
+        assert regex.fullmatch(path), path
+    for path in (
+        "fashion_mnist/resnet8/ls-0.10/seed0",
+        "fashion_mnist/resnet8/ls-.1/seed0",
+        "fashion_mnist/resnet8/ls-1e-1/seed0",
+        "fashion_mnist/resnet8/ls-0.2/seed0",
+        "fashion_mnist/resnet8/ls-1.5/seed0",
+        "fashion_mnist/resnet8/ce-0.1/seed0",
+        "fashion_mnist/resnet8/ls-0.1/seed00",
+        "fashion_mnist/resnet8/ls-0.1/seed1",
+        "occluded/resnet8/ls-0.1/seed0",
+        "cluttered/resnet20/ls-0.1/seed0",
+        "fashion_mnist/resnet8/ce-0.0/seed0",
+    ):
+        assert not regex.fullmatch(f"results/runs/{path}/model.pt"), path
+    config["e1"]["enabled"] = config["e3"]["enabled"] = config["e4"]["enabled"] = False
+    assert not run_regex(config).fullmatch("results/runs/fashion_mnist/resnet8/ce-0/seed0/model.pt")
+
+
+def test_duplicate_runs_are_rejected_naming_both_places() -> None:
+    config = quick_config()
+    entry = config["e1"]["runs"][0]
+    config["e1"]["runs"].append({**entry, "objectives": {"ls": [0.4]}})
+    with pytest.raises(
+        plan.ConfigError,
+        match=re.escape(
+            "e1.runs[0].objectives.ls[1] × e1.runs[0].seeds[0] and "
+            "e1.runs[1].objectives.ls[0] × e1.runs[1].seeds[0] both ask for run "
+            "fashion_mnist/resnet8/ls-0.4/seed0"
+        ),
+    ):
+        plan.check(config)
+    config = quick_config()
+    config["e3"]["seeds"] = [0, 0]
+    with pytest.raises(
+        plan.ConfigError, match=re.escape("e3.eps[0] × e3.seeds[0] and e3.eps[0] × e3.seeds[1] both ask")
+    ):
+        plan.check(config)
