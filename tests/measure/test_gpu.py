@@ -13,7 +13,9 @@ import pytest
 import torch
 from workflow_helpers import copy_workflow, snakemake
 
+from lsib.info.information import information_plane
 from lsib.measure.inference import penultimate_features, predict_proba
+from lsib.measure.information import empirical_data
 from lsib.measure.saliency import gradcam_maps
 from lsib.models import build_model
 from lsib.models.forward import normalize
@@ -105,13 +107,31 @@ def test_features_and_gradcam_on_cuda_match_the_cpu(tmp_path: Path) -> None:
     gpu_features = penultimate_features(on_gpu, images, data["mean"], data["std"], device="cuda")
     cpu_features = penultimate_features(on_cpu, images, data["mean"], data["std"], device="cpu")
     assert gpu_features.device.type == "cpu" and gpu_features.shape == (64, on_gpu.feature_dim)
-    torch.testing.assert_close(gpu_features, cpu_features, rtol=1e-2, atol=1e-2)  # TF32 convolutions on the GPU
+    torch.testing.assert_close(gpu_features, cpu_features, rtol=1e-2, atol=1e-2)
     x = normalize(images.float().div(255), torch.tensor(data["mean"]), torch.tensor(data["std"]))
     gpu_cam = gradcam_maps(on_gpu, x.cuda(), on_gpu.last_stage)
     cpu_cam = gradcam_maps(on_cpu, x, on_cpu.last_stage)
     assert gpu_cam.maps.shape == (64, 32, 32) and np.all((gpu_cam.maps >= 0) & (gpu_cam.maps <= 1))
     assert np.array_equal(gpu_cam.predicted, cpu_cam.predicted)
     assert np.abs(gpu_cam.maps - cpu_cam.maps).mean() < 1e-2
+
+
+def test_cuda_and_cpu_dumps_agree_in_information_within_the_float32_bound(tmp_path: Path) -> None:
+    """docs/running.md: log-probabilities within δ give |ΔÎ| ≤ 2δ(1 + ln K) (δ ≤ 2Δ for logits within Δ)."""
+    model, _ = fit("resnet20", tmp_path)
+    data = data_for("resnet20")
+    path = tmp_path / "model.pt"
+    save_trained(path, model, {"name": "resnet20", "num_classes": CLASSES, "in_channels": 3, "image_size": 32}, {})
+    dumps = {
+        device: predict_proba(load_trained(path, device)[0], data["train_x"], data["mean"], data["std"], device=device)
+        for device in ("cuda", "cpu")
+    }
+    delta = (dumps["cuda"].log() - dumps["cpu"].log()).abs().max().item()
+    empirical, first = empirical_data(data["train_x"], data["train_y"], CLASSES)
+    planes = {device: information_plane(proba[first], empirical) for device, proba in dumps.items()}
+    assert delta <= 2e-3, "TF32 or another precision loss in the CUDA dump"
+    for key in ("i_xz", "i_zy"):
+        assert abs(float(planes["cuda"][key] - planes["cpu"][key])) <= 2 * delta * (1 + np.log(CLASSES)) + 1e-12
 
 
 def test_an_epoch_never_waits_for_the_gpu() -> None:

@@ -113,3 +113,15 @@ def test_drop_path_is_identity_in_eval_and_drops_whole_samples_in_training() -> 
 def test_unknown_model_name_lists_valid_ones() -> None:
     with pytest.raises(ValueError, match="resnet56.*cct_tiny"):
         build_model("vgg16", 10, 3, 32)
+
+
+def test_drop_path_under_bf16_autocast_draws_and_rescales_in_float32() -> None:
+    layer = DropPath(0.3).train()
+    x = torch.randn(4096, 2, 3).bfloat16()
+    torch.manual_seed(0)
+    keep = torch.rand(4096, 1, 1) < 0.7  # the float32 draw the mask must use
+    torch.manual_seed(0)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = layer(x)
+    assert out.dtype == torch.float32
+    assert torch.equal(out, x.float() * (keep / torch.tensor(0.7)))  # 1/keep exact in float32, not rounded to bf16

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -82,3 +83,25 @@ def test_resolve_device_without_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
     assert device.resolve_device("auto") == torch.device("cpu")
     with pytest.raises(RuntimeError, match="no CUDA device"):
         device.resolve_device("cuda")
+
+
+def test_cuda_without_cuda_names_the_config_key_and_what_torch_sees(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    with pytest.raises(RuntimeError) as err:
+        device.resolve_device("cuda")
+    message = str(err.value)
+    assert "device: cuda" in message and f"torch {torch.__version__}" in message
+    assert f"CUDA build {torch.version.cuda}" in message and "0 CUDA devices" in message
+
+
+def test_lock_dir_does_not_depend_on_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(gpu.LOCK_DIR_ENV, raising=False)
+    dirs = []
+    for private in ("job1", "job2"):  # SLURM gives each job its own TMPDIR
+        (tmp_path / private).mkdir()
+        monkeypatch.setenv("TMPDIR", str(tmp_path / private))
+        monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+        assert tempfile.gettempdir() == str(tmp_path / private)
+        dirs.append(gpu.default_lock_dir())
+    assert dirs[0] == dirs[1] and tmp_path not in dirs[0].parents

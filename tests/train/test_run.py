@@ -11,6 +11,7 @@ import torch
 from train_helpers import CLASSES, SIZE, Killed, assert_same_state, fit, kill_after, synthetic_data, tiny_recipe
 
 from lsib.models import build_model
+from lsib.train import run
 from lsib.train.device import seed_everything
 from lsib.train.loop import batch_sizes
 from lsib.train.losses import Objective
@@ -262,3 +263,37 @@ def test_benchmark_table_projects_160_epochs_and_states_the_ratio() -> None:
     assert "| lsib | 4,000 | 34.0 min | 40.0 s | 900 MB |" in text
     assert "| plain | 500 | 4.4 h | 10.0 s | 1,200 MB |" in text
     assert text.endswith("ratio lsib / plain: 8.00× images/s")
+
+
+def test_checkpoint_that_cannot_be_restored_restarts_exactly_like_a_fresh_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recipe = tiny_recipe()
+    fresh, _, fresh_rows = fit("resnet8", "ls", recipe, tmp_path / "fresh")
+    with pytest.raises(Killed):
+        fit("resnet8", "ls", recipe, tmp_path / "broken", log=kill_after(1))
+    restore = run._set_rng_states
+
+    def fails_half_way(*args) -> None:  # e.g. CUDA state of a device this job cannot see
+        restore(*args)  # the shuffle generator already holds the checkpoint's state
+        raise RuntimeError("invalid device")
+
+    monkeypatch.setattr(run, "_set_rng_states", fails_half_way)
+    lines: list[str] = []
+    restarted, _, rows = fit("resnet8", "ls", recipe, tmp_path / "broken", log=lines.append)
+    assert "training restarts from scratch" in lines[0]
+    assert_same_state(fresh, restarted)
+    assert [r["loss"] for r in rows] == [r["loss"] for r in fresh_rows]
+
+
+def test_cpu_run_and_resume_never_touch_cuda(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_cuda(*args, **kwargs):
+        raise AssertionError("a CPU job called torch.cuda")
+
+    for name in ("is_available", "get_rng_state", "get_rng_state_all", "set_rng_state", "set_rng_state_all"):
+        monkeypatch.setattr(torch.cuda, name, no_cuda)
+    with pytest.raises(Killed):
+        fit("resnet8", "ce", tiny_recipe(), tmp_path, log=kill_after(1))
+    lines: list[str] = []
+    fit("resnet8", "ce", tiny_recipe(), tmp_path, log=lines.append)
+    assert lines[0].startswith("resuming")

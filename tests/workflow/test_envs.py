@@ -14,8 +14,6 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
-#: conda-forge/pytorch names of PyPI distributions, where they differ.
-CONDA_NAMES = {"torch": "pytorch"}
 REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*(.*)$")
 
 
@@ -24,11 +22,18 @@ def parse(requirement: str) -> tuple[str, str]:
     return name.lower(), spec.replace(" ", "")
 
 
+def env() -> dict:
+    return yaml.safe_load((ROOT / "envs/lsib.yaml").read_text())
+
+
+def pip_entries() -> list[str]:
+    return next(entry["pip"] for entry in env()["dependencies"] if isinstance(entry, dict))
+
+
 def pins() -> dict[str, str]:
     """Package → pinned version of envs/lsib.yaml (conda and pip entries, ``name==version``)."""
-    env = yaml.safe_load((ROOT / "envs/lsib.yaml").read_text())["dependencies"]
     listed: dict[str, str] = {}
-    for entry in env:
+    for entry in env()["dependencies"]:
         for requirement in entry["pip"] if isinstance(entry, dict) else [entry]:
             name, spec = parse(requirement)
             listed[name] = spec
@@ -38,7 +43,7 @@ def pins() -> dict[str, str]:
 
 def test_conda_env_pins_every_pyproject_dependency_inside_its_bound() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {CONDA_NAMES.get(name, name): SpecifierSet(spec) for name, spec in map(parse, project["dependencies"])}
+    wanted = {name: SpecifierSet(spec) for name, spec in map(parse, project["dependencies"])}
     listed = pins()
     python = listed.pop("python")
     assert python.startswith("==") and Version(python[2:]) in SpecifierSet(project["requires-python"])
@@ -46,6 +51,13 @@ def test_conda_env_pins_every_pyproject_dependency_inside_its_bound() -> None:
     for name, spec in listed.items():
         assert spec.startswith("=="), f"{name} is not pinned: {spec!r}"
         assert Version(spec[2:]) in wanted[name], f"{name}{spec} is outside pyproject's {wanted[name]}"
+
+
+def test_torch_comes_from_pypi_cuda_wheels() -> None:
+    """PyPI's Linux torch wheels are CUDA builds; the ``pytorch`` conda channel stopped at 2.5.x and
+    conda-forge may pick a CPU build on a submit node without a GPU."""
+    assert {parse(r)[0] for r in pip_entries()} >= {"torch", "torchvision"}
+    assert "pytorch" not in env()["channels"]
 
 
 @pytest.mark.parametrize("preset", [(), ("--configfile", "config.yaml", "presets/quick.yaml")])

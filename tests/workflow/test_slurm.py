@@ -5,7 +5,9 @@ their exact information — is run once through `--profile profiles/slurm` and o
 The jobs must have gone through sbatch (SLURM job ids in the log), the CPU jobs to partition
 `cpu` and the model jobs (two trainings, two dumps) to `gpu`, each holding one GRES shard of
 the cluster's single GPU, and the two trainings must have run at the same time on that GPU
-(k = 4 shards / 1 per job); the outputs must equal the local run's.
+(k = 4 shards / 1 per job); the outputs must equal the local run's. The test cluster's GPU is
+a GRES record without CUDA behind it, so the run overrides the profile's ``device=cuda`` with
+``device=auto`` (a GPU job that sees no CUDA would otherwise fail, as it should).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def train_interval(workdir: Path, run: str) -> tuple[int, int]:
 
 
 def test_slurm_profile_shares_one_gpu_between_training_jobs_with_local_results(tmp_path: Path) -> None:
-    slurm = run_copy(tmp_path / "slurm", "--profile", "profiles/slurm")
+    slurm = run_copy(tmp_path / "slurm", "--profile", "profiles/slurm", "--config", "device=auto")
     assert slurm.returncode == 0, slurm.stderr[-5000:]
     log = slurm.stdout + slurm.stderr
     job_ids = re.findall(r"SLURM jobid (\d+)", log)

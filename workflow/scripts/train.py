@@ -1,5 +1,6 @@
 """Train one run (SPEC §6 recipe, §3 objective); resumes from checkpoint.pt after a restart."""
 
+import os
 from pathlib import Path
 
 import torch
@@ -14,16 +15,21 @@ from lsib.train.recipe import Recipe
 from lsib.train.run import CHECKPOINT, train
 from lsib.train.settings import TrainSettings
 
+#: torch.compile's cache, shared by every training job of the workflow (Inductor's default sits in
+#: the temp dir, private to each job under SLURM, so every job would compile every graph again).
+INDUCTOR_CACHE = "results/cache/inductor"
+
 
 def main(smk) -> None:
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.abspath(INDUCTOR_CACHE))
     with job_log(smk.log[0]) as log:
         torch.set_num_threads(smk.threads)
+        device = resolve_device(smk.params.device)  # first: a GPU job without a GPU fails at once
         wc = smk.wildcards
         seed, coef = int(wc.seed), float(wc.coef)
         data = datasets.load(smk.input.data)
         recipe = Recipe.from_dict(smk.params.recipe)
         settings = TrainSettings.from_dict(smk.params.training)
-        device = resolve_device(smk.params.device)
         arch = architecture(wc.model, data)
         log(f"{wc.dataset}: {len(data['train_y'])} train / {len(data['test_y'])} test; {arch}; device {device}")
         log(f"objective {wc.objective}({coef}), seed {seed}, recipe {recipe.to_dict()}")

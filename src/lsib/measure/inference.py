@@ -2,12 +2,15 @@
 
 :func:`open_for_inference` is the common start of every job that runs a trained model (dumps,
 features, Grad-CAM); :func:`predict_proba` and :func:`penultimate_features` run the model in
-eval mode, float32, with test-time preprocessing (:mod:`lsib.models.forward`).
+eval mode, exact float32 (:func:`exact_float32`: no TF32), contiguous, with test-time
+preprocessing (:mod:`lsib.models.forward`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -24,6 +27,24 @@ from lsib.models.store import load_trained
 from lsib.train.device import resolve_device
 
 
+@contextmanager
+def exact_float32() -> Iterator[None]:
+    """Float32 matmuls and convolutions without TF32 inside, the caller's flags restored after.
+
+    TF32 (allowed for cuDNN by default, and by training) keeps 10 mantissa bits, so logits would
+    carry ~1e-3 relative error and a CUDA dump's Î(X;Z) would differ from the CPU's; the float64
+    softmax cannot recover it. Without CUDA the flags change nothing.
+    """
+    precision, cudnn_tf32 = torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32
+    torch.set_float32_matmul_precision("highest")  # also turns torch.backends.cuda.matmul.allow_tf32 off
+    torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.set_float32_matmul_precision(precision)
+        torch.backends.cudnn.allow_tf32 = cudnn_tf32
+
+
 def _inference(
     model: nn.Module,
     method: str,
@@ -33,15 +54,19 @@ def _inference(
     batch_size: int,
     device: torch.device | str | None,
 ) -> torch.Tensor:
-    """Run ``model.<method>`` in eval mode, float32, with test-time preprocessing; restores the training flag."""
+    """Run ``model.<method>`` in eval mode, exact float32, with test-time preprocessing; restores the training flag.
+
+    Inputs and model are both contiguous (a model trained channels-last is converted back), so no
+    convolution converts layouts and CPU and CUDA run the same layout.
+    """
     device = torch.device(device) if device is not None else model_device(model)
-    model.to(device)
+    model.to(device, memory_format=torch.contiguous_format)
     mean_t, std_t = channel_tensors({"mean": mean, "std": std}, device)
     was_training = model.training
     model.eval()
     try:
-        cuda = device.type == "cuda"
-        return batched_outputs(getattr(model, method), images, mean_t, std_t, batch_size, device, False, cuda)
+        with exact_float32():
+            return batched_outputs(getattr(model, method), images, mean_t, std_t, batch_size, device, False, False)
     finally:
         model.train(was_training)
 

@@ -28,7 +28,11 @@ def sinusoidal_embedding(length: int, dim: int) -> torch.Tensor:
 
 
 class DropPath(nn.Module):
-    """Stochastic depth: zero a whole residual branch per sample with probability ``p``, scale by ``1/(1−p)``."""
+    """Stochastic depth: zero a whole residual branch per sample with probability ``p``, scale by ``1/(1−p)``.
+
+    The mask is drawn and scaled in float32 whatever the input's dtype: in bf16 (autocast) the
+    uniform draw has 8 bits, which quantises the drop rate, and ``1/(1−p)`` would be rounded.
+    """
 
     def __init__(self, p: float) -> None:
         super().__init__()
@@ -38,8 +42,8 @@ class DropPath(nn.Module):
         if not self.training or self.p == 0.0:
             return x
         keep = 1.0 - self.p
-        mask = torch.rand((x.shape[0],) + (1,) * (x.ndim - 1), dtype=x.dtype, device=x.device) < keep
-        return x * mask / keep
+        mask = torch.rand((x.shape[0],) + (1,) * (x.ndim - 1), dtype=torch.float32, device=x.device) < keep
+        return x * (mask / torch.tensor(keep, dtype=torch.float32, device=x.device))
 
 
 class Tokenizer(nn.Module):

@@ -16,19 +16,31 @@ from __future__ import annotations
 import fcntl
 import itertools
 import os
-import tempfile
 from pathlib import Path
 from typing import IO
 
-#: Environment variable naming the lock directory (default: a per-user folder in the temp dir).
+#: Environment variable naming the lock directory (default: :func:`default_lock_dir`).
 LOCK_DIR_ENV = "LSIB_GPU_LOCK_DIR"
+#: Machine-wide folders, first usable one wins: not ``$TMPDIR`` or ``/tmp``, which SLURM may make
+#: private to each job (``job_container/tmpfs`` also covers ``/dev/shm``), where every job would
+#: claim GPU 0.
+SHARED_DIRS = ("/var/tmp", "/dev/shm")
 
 _held: list[IO[bytes]] = []  # open lock files of this process's claims (closing one releases it)
 
 
 def default_lock_dir() -> Path:
-    """``$LSIB_GPU_LOCK_DIR``, else ``{tempdir}/lsib-gpu-slots-{uid}`` (shared by this user's workflows)."""
-    return Path(os.environ.get(LOCK_DIR_ENV) or Path(tempfile.gettempdir()) / f"lsib-gpu-slots-{os.getuid()}")
+    """``$LSIB_GPU_LOCK_DIR``, else ``{shared}/lsib-gpu-slots-{uid}`` (shared by this user's jobs on this machine).
+
+    ``{shared}`` is the first writable folder of :data:`SHARED_DIRS`; where none is, set
+    ``$LSIB_GPU_LOCK_DIR`` (the error says so).
+    """
+    if os.environ.get(LOCK_DIR_ENV):
+        return Path(os.environ[LOCK_DIR_ENV])
+    for shared in SHARED_DIRS:
+        if os.access(shared, os.W_OK | os.X_OK):
+            return Path(shared) / f"lsib-gpu-slots-{os.getuid()}"
+    raise RuntimeError(f"none of {SHARED_DIRS} is writable for GPU slot locks: set ${LOCK_DIR_ENV} to a shared folder")
 
 
 def claim_gpu(n_gpus: int, lock_dir: str | os.PathLike[str] | None = None) -> int:

@@ -155,7 +155,8 @@ class Loop:
         (training forward + backward, eval forward), restoring weights, buffers, gradients and RNG
         afterwards; on any failure log it and stay eager."""
         snapshot = [{k: v.detach().clone() for k, v in m.state_dict().items()} for m in (self.model, self.objective)]
-        rng = torch.get_rng_state(), (torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+        cuda = self.device.type == "cuda"  # a CPU job leaves CUDA uninitialised
+        rng = torch.get_rng_state(), (torch.cuda.get_rng_state(self.device) if cuda else None)
         started = time.perf_counter()
         compiled = torch.compile(self.model, dynamic=False)
         bf16 = self.settings.precision == "bf16"
@@ -171,7 +172,7 @@ class Loop:
                 for size in eval_sizes:
                     with autocast(self.device, bf16):
                         compiled(self._prepare(torch.zeros(size, *sample_shape, device=self.device)))
-            if self.device.type == "cuda":
+            if cuda:
                 torch.cuda.synchronize(self.device)
         except Exception as err:  # noqa: BLE001 — whatever the compiler raises, eager still works
             message = str(err).strip().splitlines()[0] if str(err).strip() else ""
@@ -187,8 +188,8 @@ class Loop:
                 module.load_state_dict(state)
                 module.zero_grad(set_to_none=True)
             torch.set_rng_state(rng[0])
-            if rng[1] is not None:
-                torch.cuda.set_rng_state_all(rng[1])
+            if cuda:
+                torch.cuda.set_rng_state(rng[1], self.device)
 
 
 def batch_sizes(n: int, batch_size: int) -> list[int]:

@@ -73,18 +73,24 @@ def _write_metrics(path: Path, rows: list[dict[str, float]]) -> None:
     write_bytes(path, text.getvalue().encode())
 
 
-def _rng_states(generator: torch.Generator) -> dict[str, Any]:
+def _rng_states(generator: torch.Generator, device: torch.device) -> dict[str, Any]:
+    """The shuffle generator's, torch's CPU and, on CUDA, this run's device's generator states.
+
+    Only the device the run uses: the set of visible GPUs may differ on resume (a 1-GPU shard job
+    resuming a run started on a 2-GPU box), and a CPU job never initialises CUDA.
+    """
     states: dict[str, Any] = {"generator": generator.get_state(), "torch": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        states["cuda"] = torch.cuda.get_rng_state_all()
+    if device.type == "cuda":
+        states["cuda"] = torch.cuda.get_rng_state(device)
     return states
 
 
-def _set_rng_states(generator: torch.Generator, states: dict[str, Any]) -> None:
+def _set_rng_states(generator: torch.Generator, states: dict[str, Any], device: torch.device) -> None:
+    """Restore :func:`_rng_states`, the CUDA state onto this run's (current) device."""
     generator.set_state(states["generator"])
     torch.set_rng_state(states["torch"])
-    if "cuda" in states and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["cuda"])
+    if device.type == "cuda" and "cuda" in states:
+        torch.cuda.set_rng_state(states["cuda"], device)
 
 
 def _provenance(
@@ -152,7 +158,7 @@ def train(
     initial = [{k: v.detach().clone() for k, v in m.state_dict().items()} for m in (model, objective)]
     loop = build_loop(model, objective, recipe, data, device, settings)
     origin = _provenance(model, objective, data, recipe, seed, settings, provenance)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator()
     rows: list[dict[str, float]] = []
     start_epoch = 0
     state = load_checkpoint(checkpoint_path, origin, log)
@@ -161,7 +167,7 @@ def train(
             model.load_state_dict(state["model"])
             objective.load_state_dict(state["objective"])
             loop.optimizer.load_state_dict(state["optimizer"])
-            _set_rng_states(generator, state["rng"])
+            _set_rng_states(generator, state["rng"], device)
             rows, start_epoch = list(state["metrics"]), int(state["epoch"])
             log(f"resuming from {checkpoint_path} after epoch {start_epoch}/{total}")
         except Exception as err:  # noqa: BLE001 — an inconsistent checkpoint is as good as none
@@ -173,7 +179,8 @@ def train(
                 "training restarts from scratch"
             )
             state = None
-    if state is None:
+    if state is None:  # a fresh start, also after a checkpoint that failed half-way through restoring
+        generator.manual_seed(seed)
         torch.manual_seed(seed)
     optimizer_impl = "fused" if device.type == "cuda" else "foreach"
     log(
@@ -224,7 +231,7 @@ def train(
                 "model": model.state_dict(),
                 "objective": objective.state_dict(),
                 "optimizer": loop.optimizer.state_dict(),
-                "rng": _rng_states(generator),
+                "rng": _rng_states(generator, device),
                 "metrics": rows,
             },
         )
