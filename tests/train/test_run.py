@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -250,15 +254,83 @@ def test_nonfinite_loss_alone_stops_training(tmp_path: Path) -> None:
         )
 
 
-def test_benchmark_table_projects_160_epochs_and_states_the_ratio() -> None:
+def _bench_train():
     path = Path(__file__).resolve().parents[2] / "benchmarks/bench_train.py"
     spec = importlib.util.spec_from_file_location("bench_train", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    fast = {"name": "lsib", "images": 1000, "seconds": 0.25, "setup": 40.0, "peak_mb": 900.0}
+    return bench
+
+
+def test_benchmark_table_projects_160_epochs_and_states_each_factor() -> None:
     plain = {"name": "plain", "images": 1000, "seconds": 2.0, "setup": 10.0, "peak_mb": 1200.0}
-    text = bench.table([fast, plain])
+    eager = {"name": "eager", "images": 1000, "seconds": 1.0, "setup": 5.0, "peak_mb": 1000.0}
+    fast = {"name": "all", "images": 1000, "seconds": 0.25, "setup": 40.0, "peak_mb": 900.0}
+    text = _bench_train().table([plain, eager, fast])
     # 160 × 50,000 images at 4,000 images/s = 2,000 s, + 40 s setup = 34.0 min; at 500/s: 16,000 s + 10 s = 4.4 h.
-    assert "| lsib | 4,000 | 34.0 min | 40.0 s | 900 MB |" in text
-    assert "| plain | 500 | 4.4 h | 10.0 s | 1,200 MB |" in text
-    assert text.endswith("ratio lsib / plain: 8.00× images/s")
+    assert "| plain | 500 | 1.00× | — | 4.4 h | 10.0 s | 1,200 MB |" in text
+    assert "| eager | 1,000 | 2.00× | 2.00× | 2.2 h | 5.0 s | 1,000 MB |" in text
+    assert "| all | 4,000 | 8.00× | 4.00× | 34.0 min | 40.0 s | 900 MB |" in text
+    assert text.endswith("ratio last row / baseline: 8.00× images/s")
+
+
+@pytest.mark.slow
+def test_quick_cpu_benchmark_prints_the_baseline_four_ablation_rows_and_the_ratios() -> None:
+    path = Path(__file__).resolve().parents[2] / "benchmarks/bench_train.py"
+    done = subprocess.run(
+        [sys.executable, str(path), "--quick", "--device", "cpu", "--model", "resnet8"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [line.split(" | ")[0] for line in done.stdout.splitlines() if line.startswith("| ")][1:]
+    assert rows[0].startswith("| plain PyTorch (DataLoader, ")
+    assert rows[1:] == ["| lsib eager float32", "| + channels_last", "| + bf16", "| + compile"]
+    assert done.stdout.rstrip().endswith("× images/s")
+
+
+def _bench_sharing():
+    path = Path(__file__).resolve().parents[2] / "benchmarks/bench_sharing.py"
+    spec = importlib.util.spec_from_file_location("bench_sharing", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_sharing_throughput_counts_from_epoch_2_and_reports_compilation_apart() -> None:
+    # (start, end of epoch 1, end): 4 epochs of 1,000 images; epochs 2–4 take 3 s and 6 s
+    reports = [(0.0, 30.0, 33.0), (1.0, 41.0, 47.0)]
+    throughput, first_epoch = _bench_sharing().throughput(reports, epochs=4, n_train=1000)
+    assert throughput == pytest.approx(3000 / 3 + 3000 / 6)
+    assert first_epoch == 40.0
+
+
+@pytest.mark.parametrize(
+    ("target", "args", "error"), [("_exit", (3,), "exit codes [3]"), ("sleep", (60,), "timed out")]
+)
+def test_sharing_fails_at_once_when_a_worker_dies_or_hangs(target: str, args: tuple, error: str) -> None:
+    import multiprocessing as mp
+    import os
+    import time
+
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target={"_exit": os._exit, "sleep": time.sleep}[target], args=args)]
+    for p in procs:
+        p.start()
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match=re.escape(error)):
+        _bench_sharing().collect(procs, ctx.Queue(), timeout=3)
+    assert time.monotonic() - started < 20
+    assert not any(p.is_alive() for p in procs)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a machine without a GPU")
+def test_gpu_acceptance_without_a_gpu_says_so_in_one_line_and_fails(tmp_path: Path) -> None:
+    script = Path(__file__).resolve().parents[2] / "benchmarks/gpu_acceptance.sh"
+    env = {**os.environ, "PYTHON": sys.executable}
+    done = subprocess.run(["bash", str(script), "out.md"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode != 0
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len(lines) == 1 and "no CUDA device is visible" in lines[0]
+    assert not (tmp_path / "out.md").exists()
