@@ -29,9 +29,9 @@ ENV = "../../envs/lsib.yaml"
 RES = config["resources"]
 
 # At most k model jobs per GPU whatever --cores says: without a `gpu_slots` bound from the
-# command line or a profile, grant k × (visible GPUs) slots (lsib.pipeline.gpus). Cluster
-# executors (--jobs / a SLURM profile: `nodes` set) leave the GPUs to the scheduler (GRES shards),
-# and a machine without a GPU stays unbounded, as before.
+# command line or a profile, grant k × (visible GPUs) slots (lsib.pipeline.gpus). Under a
+# cluster executor (`nodes` is set: --jobs with --executor, the SLURM profile) the scheduler
+# places the GPU jobs (GRES shards); a machine without a GPU stays unbounded, as before.
 if "gpu_slots" not in workflow.global_resources and workflow.nodes is None and (N_GPUS := visible_gpus()):
     workflow.global_resources["gpu_slots"] = config["gpu"]["jobs_per_gpu"] * N_GPUS
 CONFIGURED_DATASETS = sorted(config["datasets"])
