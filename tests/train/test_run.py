@@ -334,3 +334,41 @@ def test_gpu_acceptance_without_a_gpu_says_so_in_one_line_and_fails(tmp_path: Pa
     lines = (done.stdout + done.stderr).splitlines()
     assert len(lines) == 1 and "no CUDA device is visible" in lines[0]
     assert not (tmp_path / "out.md").exists()
+
+
+def test_acceptance_table_has_one_row_per_figure(tmp_path: Path) -> None:
+    path = Path(__file__).resolve().parents[2] / "benchmarks/acceptance_table.py"
+    spec = importlib.util.spec_from_file_location("acceptance_table", path)
+    acceptance = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(acceptance)
+    logs = {
+        "pytest": (0, "....\n5 passed, 1 deselected in 80.1s\n"),
+        "bench_train": (
+            124,
+            "| trainer | images/s | × baseline | × row above | 160 epochs (projected) | setup | peak memory |\n"
+            "|---|---|---|---|---|---|---|\n"
+            "| plain PyTorch (DataLoader, 16 workers) | 4,000 | 1.00× | — | 33.4 min | 9.2 s | 1,831 MB |\n"
+            "| + compile | 20,000 | 5.00× | 1.50× | 7.4 min | 40.0 s | 1,435 MB |\n\n"
+            "ratio last row / baseline: 5.00× images/s\n",
+        ),
+        "bench_sharing": (1, "  k  images/s\n  1  9000.0  9000.0  1.00  35.0\n  8 failed: timed out after 60 s\n"),
+    }
+    for step, (rc, text) in logs.items():
+        (tmp_path / f"{step}.rc").write_text(f"{rc}\n")
+        (tmp_path / f"{step}.log").write_text(text)
+    (tmp_path / "skipped").write_text("skipped: mlxtend is not installed\n")
+    rows = acceptance.table(tmp_path, "NVIDIA H200").splitlines()
+    assert rows[:3] == ["| check | result |", "|---|---|", "| device | NVIDIA H200 |"]
+    for row in (
+        "| pytest: status | ok |",
+        "| pytest -m gpu | 5 passed, 1 deselected in 80.1s |",
+        "| bench_train: status | ran out of time (timeout) |",
+        "| bench_train: + compile | 20,000 images/s, 5.00× baseline, 1.50× row above, setup 40.0 s, peak 1,435 MB |",
+        "| bench_train: ratio | last row / baseline: 5.00× images/s |",
+        "| bench_sharing: status | failed (exit 1) |",
+        "| bench_sharing: k = 1 | 9000.0 images/s from epoch 2 (9000.0 per process), sharing factor 1.00, "
+        "epoch 1 35.0 s |",
+        "| bench_sharing: k = 8 | failed: timed out after 60 s |",
+        "| skipped | mlxtend is not installed |",
+    ):
+        assert row in rows
