@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -251,14 +255,19 @@ def test_nonfinite_loss_alone_stops_training(tmp_path: Path) -> None:
         )
 
 
-def test_benchmark_table_projects_160_epochs_and_states_the_ratio() -> None:
+def _bench_train():
     path = Path(__file__).resolve().parents[2] / "benchmarks/bench_train.py"
     spec = importlib.util.spec_from_file_location("bench_train", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    fast = {"name": "lsib", "images": 1000, "seconds": 0.25, "setup": 40.0, "peak_mb": 900.0}
+    return bench
+
+
+def test_benchmark_table_projects_160_epochs_and_states_each_factor() -> None:
     plain = {"name": "plain", "images": 1000, "seconds": 2.0, "setup": 10.0, "peak_mb": 1200.0}
-    text = bench.table([fast, plain])
+    eager = {"name": "eager", "images": 1000, "seconds": 1.0, "setup": 5.0, "peak_mb": 1000.0}
+    fast = {"name": "all", "images": 1000, "seconds": 0.25, "setup": 40.0, "peak_mb": 900.0}
+    text = _bench_train().table([plain, eager, fast])
     # 160 × 50,000 images at 4,000 images/s = 2,000 s, + 40 s setup = 34.0 min; at 500/s: 16,000 s + 10 s = 4.4 h.
     assert "| lsib | 4,000 | 34.0 min | 40.0 s | 900 MB |" in text
     assert "| plain | 500 | 4.4 h | 10.0 s | 1,200 MB |" in text
@@ -297,3 +306,109 @@ def test_cpu_run_and_resume_never_touch_cuda(tmp_path: Path, monkeypatch: pytest
     lines: list[str] = []
     fit("resnet8", "ce", tiny_recipe(), tmp_path, log=lines.append)
     assert lines[0].startswith("resuming")
+
+
+    assert "| plain | 500 | 1.00× | — | 4.4 h | 10.0 s | 1,200 MB |" in text
+    assert "| eager | 1,000 | 2.00× | 2.00× | 2.2 h | 5.0 s | 1,000 MB |" in text
+    assert "| all | 4,000 | 8.00× | 4.00× | 34.0 min | 40.0 s | 900 MB |" in text
+    assert text.endswith("ratio last row / baseline: 8.00× images/s")
+
+
+@pytest.mark.slow
+def test_quick_cpu_benchmark_prints_the_baseline_four_ablation_rows_and_the_ratios() -> None:
+    path = Path(__file__).resolve().parents[2] / "benchmarks/bench_train.py"
+    done = subprocess.run(
+        [sys.executable, str(path), "--quick", "--device", "cpu", "--model", "resnet8"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [line.split(" | ")[0] for line in done.stdout.splitlines() if line.startswith("| ")][1:]
+    assert rows[0].startswith("| plain PyTorch (DataLoader, ")
+    assert rows[1:] == ["| lsib eager float32", "| + channels_last", "| + bf16", "| + compile"]
+    assert done.stdout.rstrip().endswith("× images/s")
+
+
+def _bench_sharing():
+    path = Path(__file__).resolve().parents[2] / "benchmarks/bench_sharing.py"
+    spec = importlib.util.spec_from_file_location("bench_sharing", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_sharing_throughput_counts_from_epoch_2_and_reports_compilation_apart() -> None:
+    # (start, end of epoch 1, end): 4 epochs of 1,000 images; epochs 2–4 take 3 s and 6 s
+    reports = [(0.0, 30.0, 33.0), (1.0, 41.0, 47.0)]
+    throughput, first_epoch = _bench_sharing().throughput(reports, epochs=4, n_train=1000)
+    assert throughput == pytest.approx(3000 / 3 + 3000 / 6)
+    assert first_epoch == 40.0
+
+
+@pytest.mark.parametrize(
+    ("target", "args", "error"), [("_exit", (3,), "exit codes [3]"), ("sleep", (60,), "timed out")]
+)
+def test_sharing_fails_at_once_when_a_worker_dies_or_hangs(target: str, args: tuple, error: str) -> None:
+    import multiprocessing as mp
+    import os
+    import time
+
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target={"_exit": os._exit, "sleep": time.sleep}[target], args=args)]
+    for p in procs:
+        p.start()
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match=re.escape(error)):
+        _bench_sharing().collect(procs, ctx.Queue(), timeout=3)
+    assert time.monotonic() - started < 20
+    assert not any(p.is_alive() for p in procs)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a machine without a GPU")
+def test_gpu_acceptance_without_a_gpu_says_so_in_one_line_and_fails(tmp_path: Path) -> None:
+    script = Path(__file__).resolve().parents[2] / "benchmarks/gpu_acceptance.sh"
+    env = {**os.environ, "PYTHON": sys.executable}
+    done = subprocess.run(["bash", str(script), "out.md"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode != 0
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len(lines) == 1 and "no CUDA device is visible" in lines[0]
+    assert not (tmp_path / "out.md").exists()
+
+
+def test_acceptance_table_has_one_row_per_figure(tmp_path: Path) -> None:
+    path = Path(__file__).resolve().parents[2] / "benchmarks/acceptance_table.py"
+    spec = importlib.util.spec_from_file_location("acceptance_table", path)
+    acceptance = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(acceptance)
+    logs = {
+        "pytest": (0, "....\n5 passed, 1 deselected in 80.1s\n"),
+        "bench_train": (
+            124,
+            "| trainer | images/s | × baseline | × row above | 160 epochs (projected) | setup | peak memory |\n"
+            "|---|---|---|---|---|---|---|\n"
+            "| plain PyTorch (DataLoader, 16 workers) | 4,000 | 1.00× | — | 33.4 min | 9.2 s | 1,831 MB |\n"
+            "| + compile | 20,000 | 5.00× | 1.50× | 7.4 min | 40.0 s | 1,435 MB |\n\n"
+            "ratio last row / baseline: 5.00× images/s\n",
+        ),
+        "bench_sharing": (1, "  k  images/s\n  1  9000.0  9000.0  1.00  35.0\n  8 failed: timed out after 60 s\n"),
+    }
+    for step, (rc, text) in logs.items():
+        (tmp_path / f"{step}.rc").write_text(f"{rc}\n")
+        (tmp_path / f"{step}.log").write_text(text)
+    (tmp_path / "skipped").write_text("skipped: mlxtend is not installed\n")
+    rows = acceptance.table(tmp_path, "NVIDIA H200").splitlines()
+    assert rows[:3] == ["| check | result |", "|---|---|", "| device | NVIDIA H200 |"]
+    for row in (
+        "| pytest: status | ok |",
+        "| pytest -m gpu | 5 passed, 1 deselected in 80.1s |",
+        "| bench_train: status | ran out of time (timeout) |",
+        "| bench_train: + compile | 20,000 images/s, 5.00× baseline, 1.50× row above, setup 40.0 s, peak 1,435 MB |",
+        "| bench_train: ratio | last row / baseline: 5.00× images/s |",
+        "| bench_sharing: status | failed (exit 1) |",
+        "| bench_sharing: k = 1 | 9000.0 images/s from epoch 2 (9000.0 per process), sharing factor 1.00, "
+        "epoch 1 35.0 s |",
+        "| bench_sharing: k = 8 | failed: timed out after 60 s |",
+        "| skipped | mlxtend is not installed |",
+    ):
+        assert row in rows

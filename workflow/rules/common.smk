@@ -16,6 +16,7 @@ os.environ.update(PYTHONPATH=os.pathsep.join([SRC, *filter(None, [os.environ.get
 
 import lsib.names as names
 import lsib.pipeline.plan as plan
+from lsib.pipeline.gpus import visible_gpus
 from lsib.pipeline.provenance import code_fingerprint
 
 try:
@@ -26,6 +27,13 @@ except plan.ConfigError as err:
 ENV = "../../envs/lsib.yaml"
 
 RES = config["resources"]
+
+# At most k model jobs per GPU whatever --cores says: without a `gpu_slots` bound from the
+# command line or a profile, grant k × (visible GPUs) slots (lsib.pipeline.gpus). Under a
+# cluster executor (`nodes` is set: --jobs with --executor, the SLURM profile) the scheduler
+# places the GPU jobs (GRES shards); a machine without a GPU stays unbounded, as before.
+if "gpu_slots" not in workflow.global_resources and workflow.nodes is None and (N_GPUS := visible_gpus()):
+    workflow.global_resources["gpu_slots"] = config["gpu"]["jobs_per_gpu"] * N_GPUS
 CONFIGURED_DATASETS = sorted(config["datasets"])
 
 
@@ -77,8 +85,9 @@ def figure_output(path, caption, category, subcategory=None, labels=None):
 def job_resources(kind, gpu=False):
     """Threads are set per rule; this gives runtime, memory and (model jobs) one GPU slot.
 
-    A slot is a 1/k share of a GPU: profiles/local grants k × (number of GPUs) of them and
-    lsib.train.gpu_slots picks the job's GPU; profiles/slurm gives each group of k model jobs one GPU.
+    A slot is a 1/k share of a GPU: the workflow grants k × (number of GPUs) of them (above;
+    ``--resources gpu_slots=N`` overrides) and lsib.train.gpu_slots picks the job's GPU;
+    profiles/slurm gives each group of k model jobs one GPU.
     """
     res = {"runtime": RES[kind]["runtime"], "mem_mb": RES[kind]["mem_mb"]}
     if gpu:

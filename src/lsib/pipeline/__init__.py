@@ -1,4 +1,4 @@
-"""Pipeline support (torch-free, imported by the Snakefile): the run plan and its config checks,
+"""Pipeline support (torch-free, imported by the Snakefile): the run plan and its config checks, the GPU count,
 code fingerprints for code-aware reruns, job logs, and the configuration reference
 (run as ``python -m lsib.pipeline.schema_doc``, so not re-exported here).
 """

@@ -46,6 +46,14 @@ class EpochSums:
 
 
 @dataclass
+class DrawnEpoch:
+    """One epoch's example order and per-batch augmentation parameters, on the device."""
+
+    order: torch.Tensor
+    params: dict[str, torch.Tensor]
+
+
+@dataclass
 class Loop:
     """One run's training step and evaluation on ``device`` under resolved ``settings``.
 
@@ -75,11 +83,17 @@ class Loop:
 
         ``max_batches`` stops early (benchmarks); the generator is consumed as for a full epoch.
         """
-        recipe, n = self.recipe, len(train_y)
+        return self.steps(train_x, train_y, self.draw_epoch(train_x, generator), max_batches)
+
+    def draw_epoch(self, train_x: torch.Tensor, generator: torch.Generator) -> DrawnEpoch:
+        """The epoch's shuffle and augmentation parameters, drawn on the host, sent to the device at once.
+
+        Apart from :meth:`steps` so that a benchmark can time the steps alone.
+        """
+        recipe, n = self.recipe, len(train_x)
         order = torch.randperm(n, generator=generator)
-        starts = range(0, n, recipe.batch_size)
-        sizes = [min(recipe.batch_size, n - s) for s in starts]
-        drawn = draw_batches(
+        sizes = [min(recipe.batch_size, n - s) for s in range(0, n, recipe.batch_size)]
+        params = draw_batches(
             recipe.augment,
             sizes,
             train_x.shape[-2],
@@ -88,18 +102,26 @@ class Loop:
             recipe.crop_padding,
             recipe.crop_scale,
         )
-        order = order.to(self.device, non_blocking=True)
-        drawn = {k: v.to(self.device, non_blocking=True) for k, v in drawn.items()}
+        return DrawnEpoch(
+            order.to(self.device, non_blocking=True),
+            {k: v.to(self.device, non_blocking=True) for k, v in params.items()},
+        )
+
+    def steps(
+        self, train_x: torch.Tensor, train_y: torch.Tensor, drawn: DrawnEpoch, max_batches: int | None = None
+    ) -> EpochSums:
+        """The optimizer steps of one epoch drawn by :meth:`draw_epoch` (the first ``max_batches``)."""
+        recipe = self.recipe
         self.model.train()
         self.objective.train()
         loss_sum = torch.zeros((), device=self.device)
         correct = torch.zeros((), dtype=torch.int64, device=self.device)
         images = 0
-        for step, first in enumerate(starts):
+        for step, first in enumerate(range(0, len(train_y), recipe.batch_size)):
             if max_batches is not None and step >= max_batches:
                 break
-            index = order[first : first + recipe.batch_size]
-            params = {k: v[first : first + recipe.batch_size] for k, v in drawn.items()}
+            index = drawn.order[first : first + recipe.batch_size]
+            params = {k: v[first : first + recipe.batch_size] for k, v in drawn.params.items()}
             x = self._prepare(
                 apply_drawn(train_x[index].float().div_(255), recipe.augment, params, recipe.crop_padding)
             )
