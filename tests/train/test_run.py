@@ -269,9 +269,10 @@ def test_benchmark_table_projects_160_epochs_and_states_each_factor() -> None:
     fast = {"name": "all", "images": 1000, "seconds": 0.25, "setup": 40.0, "peak_mb": 900.0}
     text = _bench_train().table([plain, eager, fast])
     # 160 × 50,000 images at 4,000 images/s = 2,000 s, + 40 s setup = 34.0 min; at 500/s: 16,000 s + 10 s = 4.4 h.
-    assert "| lsib | 4,000 | 34.0 min | 40.0 s | 900 MB |" in text
-    assert "| plain | 500 | 4.4 h | 10.0 s | 1,200 MB |" in text
-    assert text.endswith("ratio lsib / plain: 8.00× images/s")
+    assert "| plain | 500 | 1.00× | — | 4.4 h | 10.0 s | 1,200 MB |" in text
+    assert "| eager | 1,000 | 2.00× | 2.00× | 2.2 h | 5.0 s | 1,000 MB |" in text
+    assert "| all | 4,000 | 8.00× | 4.00× | 34.0 min | 40.0 s | 900 MB |" in text
+    assert text.endswith("ratio last row / baseline: 8.00× images/s")
 
 
 def test_checkpoint_that_cannot_be_restored_restarts_exactly_like_a_fresh_run(
@@ -306,12 +307,6 @@ def test_cpu_run_and_resume_never_touch_cuda(tmp_path: Path, monkeypatch: pytest
     lines: list[str] = []
     fit("resnet8", "ce", tiny_recipe(), tmp_path, log=lines.append)
     assert lines[0].startswith("resuming")
-
-
-    assert "| plain | 500 | 1.00× | — | 4.4 h | 10.0 s | 1,200 MB |" in text
-    assert "| eager | 1,000 | 2.00× | 2.00× | 2.2 h | 5.0 s | 1,000 MB |" in text
-    assert "| all | 4,000 | 8.00× | 4.00× | 34.0 min | 40.0 s | 900 MB |" in text
-    assert text.endswith("ratio last row / baseline: 8.00× images/s")
 
 
 @pytest.mark.slow
