@@ -41,7 +41,21 @@ FIGURES = [
     "results/e4/fig8_gradcam_grid",
     "results/e4/fig_box_mass",
     "results/e5/fig_e5_paths",
+    "results/e1/fashion_mnist/fig_learning_curves",
+    "results/e3/fig_learning_curves",
+    "results/e4/fig_learning_curves",
 ]
+#: Every result table the report lists, with a phrase of its caption.
+REPORT_TABLES = {
+    "information.csv": "numbers Fig. 3 plots",
+    "reference.csv": "the bounds Fig. 4 is read against",
+    "gaps.csv": "LS is not IB-optimal",
+    "iterative_ib.csv": "second estimate of the IB frontier",
+    "paths.csv": "lines of the E5 figure",
+    "probes.csv": "LS discards the nuisance",
+    "accuracy.csv": "models of similar accuracy",
+    "box_mass_summary.csv": "rather than the clutter",
+}
 
 
 @pytest.fixture(scope="session")
@@ -223,7 +237,10 @@ def test_report_holds_every_figure_with_its_caption(quick: Path) -> None:
         "probe accuracy falling",
         "digit 1 as the known exception",
         "box's share of the canvas",
+        "learning-rate drop",
     ):
         assert caption in html
+    for table, caption in REPORT_TABLES.items():
+        assert table in html and caption in html, table
     assert "Five stages, each a rule file" in html  # the workflow page (workflow/report/workflow.rst)
     assert "information plane, data set" in html and "fashion_mnist" in html  # Fig. 3 labelled per data set
