@@ -9,6 +9,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import NullFormatter
 
 from lsib.plots.style import COEF_CMAP, COEF_LABEL, OBJECTIVE_STYLES, PAGE_WIDTH, RUN_MARKS, SEED_LINESTYLES, styled
 
@@ -98,6 +99,7 @@ def plot_learning_curves(metrics: pd.DataFrame, title: str) -> Figure:
         ax.set_ylabel(ylabel)
         if log and (metrics[column] > 0).all():
             ax.set_yscale("log")
+            ax.yaxis.set_minor_formatter(NullFormatter())  # labelled decades only
     handles = [
         Line2D([], [], linestyle="none", marker=m, color="0.45", label=name)
         for objective, (name, m) in OBJECTIVE_STYLES.items()
