@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from workflow_helpers import FASHION_MNIST, SHARED, copy_workflow, snakemake
+from workflow_helpers import FASHION_MNIST, ROOT, SHARED, copy_workflow, snakemake
 
 from lsib.info.theory import ls_curve_at
 
@@ -244,3 +244,18 @@ def test_report_holds_every_figure_with_its_caption(quick: Path) -> None:
         assert table in html and caption in html, table
     assert "Five stages, each a rule file" in html  # the workflow page (workflow/report/workflow.rst)
     assert "information plane, data set" in html and "fashion_mnist" in html  # Fig. 3 labelled per data set
+
+
+def test_status_lists_every_planned_run_of_the_finished_run_as_done(quick: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lsib.pipeline.status", "--configfile", "presets/quick.yaml", "--csv", "status.csv"],
+        cwd=quick,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    table = pd.read_csv(quick / "status.csv")
+    assert len(table) == 10 and set(table["state"]) == {"done"}
+    assert table["test_acc"].notna().all() and (table["epoch"] == table["epochs"]).all()
+    assert "10/10 runs done, 0 failed" in result.stdout

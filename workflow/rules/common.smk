@@ -112,14 +112,24 @@ def raw_source_dir(wildcards):
     return [f"{config['raw_dir']}/{source}"] if source in names.DOWNLOADED_SOURCES else []
 
 
+def e1_dataset_runs(wildcards):
+    """The E1 runs on ``wildcards.dataset``."""
+    return [r for r in plan.e1_runs(config) if r.dataset == wildcards.dataset]
+
+
 def e1_run_information(wildcards):
     """information.csv of every E1 run on ``wildcards.dataset``."""
-    return run_files([r for r in plan.e1_runs(config) if r.dataset == wildcards.dataset], "information.csv")
+    return run_files(e1_dataset_runs(wildcards), "information.csv")
+
+
+def e1_run_metrics(wildcards):
+    """metrics.csv of every E1 run on ``wildcards.dataset``, in the order of :func:`e1_dataset_runs`."""
+    return run_files(e1_dataset_runs(wildcards), "metrics.csv")
 
 
 def e1_trained_coefficients(wildcards):
     """Objective → the sorted coefficients E1 trains on ``wildcards.dataset`` (a params function)."""
-    runs = [r for r in plan.e1_runs(config) if r.dataset == wildcards.dataset]
+    runs = e1_dataset_runs(wildcards)
     return {o: sorted({r.coef for r in runs if r.objective == o}) for o in names.OBJECTIVES}
 
 
@@ -142,11 +152,6 @@ def e4_first_seed_gradcam(wildcards):
     """gradcam.npz of the E4 runs of the first configured seed (Fig. 7)."""
     first = config["e4"]["seeds"][0]
     return run_files([r for r in plan.e4_runs(config) if r.seed == first], "gradcam.npz")
-
-
-def e1_dataset_runs(wildcards):
-    """The E1 runs on ``wildcards.dataset``."""
-    return [r for r in plan.e1_runs(config) if r.dataset == wildcards.dataset]
 
 
 def curve_runs(runs):

@@ -103,7 +103,7 @@ rule e1_fig3:
 
 rule e1_fig_curves:
     input:
-        lambda wc: run_files(e1_dataset_runs(wc), "metrics.csv"),
+        e1_run_metrics,
     output:
         figure_output(
             "results/e1/{dataset}/fig_learning_curves",
