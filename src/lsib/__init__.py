@@ -80,6 +80,7 @@ _EXPORTS: dict[str, str] = {
         [
             "plot_theory_schematic",
             "plot_information_plane",
+            "plot_learning_curves",
             "plot_ib_vs_ls",
             "plot_objective_paths",
             "plot_probe_accuracy",

@@ -137,3 +137,11 @@ def test_e2_gaps_compare_at_equal_compression_and_stop_where_ls_ends() -> None:
     np.testing.assert_allclose(table["ls_i_zy"].to_numpy(), [1.25, np.nan, 0.45])
     np.testing.assert_allclose(table["gap"].to_numpy(), [0.15, np.nan, 0.05])
     assert (table["ls_end_i_xz"] == 2.0).all() and (table["ls_end_i_zy"] == 1.6).all()
+
+
+def test_iterative_ib_logs_each_beta_of_both_sweeps(data: EmpiricalData) -> None:
+    lines: list[str] = []
+    quiet = iterative_ib(data, BETAS[:2], max_iters=50)
+    logged = iterative_ib(data, BETAS[:2], max_iters=50, log=lines.append)
+    assert len(lines) == 4 and all(line.startswith("iterative IB: β=") for line in lines)
+    np.testing.assert_array_equal(quiet["loss"], logged["loss"])  # logging changes nothing

@@ -67,7 +67,7 @@ def test_adding_one_eps_trains_only_the_new_run(workspace: Path) -> None:
     edit(workspace / "presets/quick.yaml", "ls: [0.1, 0.4]", "ls: [0.1, 0.2, 0.4]")
     # e1_optimum_paths: the new ε's exact optimum is added to Fig. 3's markers
     assert planned(workspace) == Counter(
-        train=1, run_outputs=1, run_information=1, e1_information=1, e1_fig3=1, e1_optimum_paths=1
+        train=1, run_outputs=1, run_information=1, e1_information=1, e1_fig3=1, e1_optimum_paths=1, e1_fig_curves=1
     )
     assert "coef=0.2" in snakemake(workspace, "-n").stdout
 
@@ -79,7 +79,7 @@ def test_editing_one_plot_script_redraws_only_its_figure(workspace: Path) -> Non
 
 def test_changing_a_training_hyperparameter_reruns_its_runs_and_descendants(workspace: Path) -> None:
     edit(workspace / "presets/quick.yaml", "quick: {epochs: 60,", "quick: {epochs: 61,")
-    assert planned(workspace) == Counter(train=5, run_outputs=5) + E1_INFORMATION
+    assert planned(workspace) == Counter(train=5, run_outputs=5, e1_fig_curves=1) + E1_INFORMATION
 
 
 def test_changing_the_solver_settings_reruns_only_e2_and_e5(workspace: Path) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from workflow_helpers import FASHION_MNIST, SHARED, copy_workflow, snakemake
+from workflow_helpers import FASHION_MNIST, ROOT, SHARED, copy_workflow, snakemake
 
 from lsib.info.theory import ls_curve_at
 
@@ -41,7 +41,21 @@ FIGURES = [
     "results/e4/fig8_gradcam_grid",
     "results/e4/fig_box_mass",
     "results/e5/fig_e5_paths",
+    "results/e1/fashion_mnist/fig_learning_curves",
+    "results/e3/fig_learning_curves",
+    "results/e4/fig_learning_curves",
 ]
+#: Every result table the report lists, with a phrase of its caption.
+REPORT_TABLES = {
+    "information.csv": "numbers Fig. 3 plots",
+    "reference.csv": "the bounds Fig. 4 is read against",
+    "gaps.csv": "LS is not IB-optimal",
+    "iterative_ib.csv": "second estimate of the IB frontier",
+    "paths.csv": "lines of the E5 figure",
+    "probes.csv": "LS discards the nuisance",
+    "accuracy.csv": "models of similar accuracy",
+    "box_mass_summary.csv": "rather than the clutter",
+}
 
 
 @pytest.fixture(scope="session")
@@ -223,7 +237,25 @@ def test_report_holds_every_figure_with_its_caption(quick: Path) -> None:
         "probe accuracy falling",
         "digit 1 as the known exception",
         "box's share of the canvas",
+        "learning-rate drop",
     ):
         assert caption in html
+    for table, caption in REPORT_TABLES.items():
+        assert table in html and caption in html, table
     assert "Five stages, each a rule file" in html  # the workflow page (workflow/report/workflow.rst)
     assert "information plane, data set" in html and "fashion_mnist" in html  # Fig. 3 labelled per data set
+
+
+def test_status_lists_every_planned_run_of_the_finished_run_as_done(quick: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lsib.pipeline.status", "--configfile", "presets/quick.yaml", "--csv", "status.csv"],
+        cwd=quick,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    table = pd.read_csv(quick / "status.csv")
+    assert len(table) == 10 and set(table["state"]) == {"done"}
+    assert table["test_acc"].notna().all() and (table["epoch"] == table["epochs"]).all()
+    assert "10/10 runs done, 0 failed" in result.stdout

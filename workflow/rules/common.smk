@@ -82,6 +82,12 @@ def figure_output(path, caption, category, subcategory=None, labels=None):
     return [f"{path}.pdf", png]
 
 
+def table_output(path, caption, category, subcategory=None):
+    """A result table, listed in `snakemake --report` under ``category`` with its caption
+    (Snakemake 9 offers a CSV there for download; the caption says what its columns mean)."""
+    return report(path, caption=f"../report/{caption}.rst", category=category, subcategory=subcategory)
+
+
 def job_resources(kind, gpu=False):
     """Threads are set per rule; this gives runtime, memory and (model jobs) one GPU slot.
 
@@ -115,14 +121,24 @@ def raw_source_dir(wildcards):
     return [f"{config['raw_dir']}/{source}"] if source in names.DOWNLOADED_SOURCES else []
 
 
+def e1_dataset_runs(wildcards):
+    """The E1 runs on ``wildcards.dataset``."""
+    return [r for r in plan.e1_runs(config) if r.dataset == wildcards.dataset]
+
+
 def e1_run_information(wildcards):
     """information.csv of every E1 run on ``wildcards.dataset``."""
-    return run_files([r for r in plan.e1_runs(config) if r.dataset == wildcards.dataset], "information.csv")
+    return run_files(e1_dataset_runs(wildcards), "information.csv")
+
+
+def e1_run_metrics(wildcards):
+    """metrics.csv of every E1 run on ``wildcards.dataset``, in the order of :func:`e1_dataset_runs`."""
+    return run_files(e1_dataset_runs(wildcards), "metrics.csv")
 
 
 def e1_trained_coefficients(wildcards):
     """Objective → the sorted coefficients E1 trains on ``wildcards.dataset`` (a params function)."""
-    runs = [r for r in plan.e1_runs(config) if r.dataset == wildcards.dataset]
+    runs = e1_dataset_runs(wildcards)
     return {o: sorted({r.coef for r in runs if r.objective == o}) for o in names.OBJECTIVES}
 
 
@@ -147,6 +163,17 @@ def e4_first_seed_gradcam(wildcards):
     return run_files([r for r in plan.e4_runs(config) if r.seed == first], "gradcam.npz")
 
 
+def curve_runs(runs):
+    """Identity and planned epochs of each run, in input order (the learning curves' params)."""
+    return [
+        {
+            **{k: getattr(r, k) for k in ("dataset", "model", "objective", "coef", "seed")},
+            "total_epochs": plan.total_epochs(config, r),
+        }
+        for r in runs
+    ]
+
+
 def all_targets():
     """The final outputs of every enabled experiment."""
     targets = []
@@ -160,13 +187,16 @@ def all_targets():
         targets += figure("results/e5/fig_e5_paths")
     for dataset in sorted({run.dataset for run in plan.e1_runs(config)}):
         targets += [f"results/e1/{dataset}/information.csv", *figure(f"results/e1/{dataset}/fig3_information_plane")]
+        targets += figure(f"results/e1/{dataset}/fig_learning_curves")
     if config["e3"]["enabled"]:
         targets += ["results/e3/probes.csv", "results/e3/reference_probes.csv", *figure("results/e3/fig6_probes")]
+        targets += figure("results/e3/fig_learning_curves")
     if config["e4"]["enabled"]:
         targets += ["results/e4/accuracy.csv", "results/e4/box_mass.csv", "results/e4/box_mass_summary.csv"]
         targets += (
             figure("results/e4/fig7_gradcam")
             + figure("results/e4/fig8_gradcam_grid")
             + figure("results/e4/fig_box_mass")
+            + figure("results/e4/fig_learning_curves")
         )
     return targets

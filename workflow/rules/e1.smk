@@ -63,7 +63,7 @@ rule e1_information:
     input:
         e1_run_information,
     output:
-        "results/e1/{dataset}/information.csv",
+        table_output("results/e1/{dataset}/information.csv", "table_information", "E1 information plane", "{dataset}"),
     log:
         "results/logs/e1/{dataset}/table.log",
     conda:
@@ -99,3 +99,27 @@ rule e1_fig3:
         code=lsib_code("e1_fig3.py"),
     script:
         "../scripts/e1_fig3.py"
+
+
+rule e1_fig_curves:
+    input:
+        e1_run_metrics,
+    output:
+        figure_output(
+            "results/e1/{dataset}/fig_learning_curves",
+            "fig_curves",
+            "E1 information plane",
+            "{dataset}",
+            labels={"figure": "learning curves", "data set": "{dataset}"},
+        ),
+    log:
+        "results/logs/e1/{dataset}/curves.log",
+    conda:
+        ENV
+    resources:
+        **job_resources("light"),
+    params:
+        runs=lambda wc: curve_runs(e1_dataset_runs(wc)),
+        code=lsib_code("fig_learning_curves.py"),
+    script:
+        "../scripts/fig_learning_curves.py"

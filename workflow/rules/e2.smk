@@ -6,7 +6,7 @@ rule e2_ls_path:
         counts="results/data/cifar10h-counts.npy",
     output:
         path="results/e2/ls_path.csv",
-        reference="results/e2/reference.csv",
+        reference=table_output("results/e2/reference.csv", "table_reference", "E2 IB vs LS on CIFAR-10H"),
     log:
         "results/logs/e2/ls_path.log",
     conda:
@@ -66,7 +66,7 @@ rule e2_gaps:
         path="results/e2/ls_path.csv",
         ib="results/e2/ib_solutions.csv",
     output:
-        "results/e2/gaps.csv",
+        table_output("results/e2/gaps.csv", "table_e2_gaps", "E2 IB vs LS on CIFAR-10H"),
     log:
         "results/logs/e2/gaps.log",
     conda:

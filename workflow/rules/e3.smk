@@ -72,7 +72,7 @@ rule e3_probes:
     input:
         e3_run_probes,
     output:
-        "results/e3/probes.csv",
+        table_output("results/e3/probes.csv", "table_probes", "E3 nuisance probes"),
     log:
         "results/logs/e3/table.log",
     conda:
@@ -103,3 +103,25 @@ rule e3_fig6:
         code=lsib_code("e3_fig6.py"),
     script:
         "../scripts/e3_fig6.py"
+
+
+rule e3_fig_curves:
+    input:
+        run_files(plan.e3_runs(config), "metrics.csv"),
+    output:
+        figure_output(
+            "results/e3/fig_learning_curves",
+            "fig_curves",
+            "E3 nuisance probes",
+        ),
+    log:
+        "results/logs/e3/curves.log",
+    conda:
+        ENV
+    resources:
+        **job_resources("light"),
+    params:
+        runs=curve_runs(plan.e3_runs(config)),
+        code=lsib_code("fig_learning_curves.py"),
+    script:
+        "../scripts/fig_learning_curves.py"

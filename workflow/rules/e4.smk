@@ -33,9 +33,9 @@ rule e4_tables:
         gradcam=e4_run_gradcam,
         metrics=e4_run_metrics,
     output:
-        accuracy="results/e4/accuracy.csv",
+        accuracy=table_output("results/e4/accuracy.csv", "table_accuracy", "E4 Grad-CAM"),
         mass="results/e4/box_mass.csv",
-        summary="results/e4/box_mass_summary.csv",
+        summary=table_output("results/e4/box_mass_summary.csv", "table_box_mass", "E4 Grad-CAM"),
     log:
         "results/logs/e4/tables.log",
     conda:
@@ -99,3 +99,25 @@ rule e4_fig_box_mass:
         code=lsib_code("e4_fig_box_mass.py"),
     script:
         "../scripts/e4_fig_box_mass.py"
+
+
+rule e4_fig_curves:
+    input:
+        e4_run_metrics,
+    output:
+        figure_output(
+            "results/e4/fig_learning_curves",
+            "fig_curves",
+            "E4 Grad-CAM",
+        ),
+    log:
+        "results/logs/e4/curves.log",
+    conda:
+        ENV
+    resources:
+        **job_resources("light"),
+    params:
+        runs=curve_runs(plan.e4_runs(config)),
+        code=lsib_code("fig_learning_curves.py"),
+    script:
+        "../scripts/fig_learning_curves.py"

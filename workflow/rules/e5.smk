@@ -6,7 +6,7 @@ rule e5_iterative_ib:
     input:
         counts="results/data/cifar10h-counts.npy",
     output:
-        "results/e5/iterative_ib.csv",
+        table_output("results/e5/iterative_ib.csv", "table_iterative_ib", "E5 every objective's optimum on CIFAR-10H"),
     log:
         "results/logs/e5/iterative_ib.log",
     benchmark:
@@ -29,8 +29,8 @@ rule e5_paths:
         ib="results/e2/ib_solutions.csv",
         iterative="results/e5/iterative_ib.csv",
     output:
-        paths="results/e5/paths.csv",
-        gaps="results/e5/gaps.csv",
+        paths=table_output("results/e5/paths.csv", "table_e5_paths", "E5 every objective's optimum on CIFAR-10H"),
+        gaps=table_output("results/e5/gaps.csv", "table_e5_gaps", "E5 every objective's optimum on CIFAR-10H"),
     log:
         "results/logs/e5/paths.log",
     benchmark:

@@ -19,7 +19,7 @@ def main(smk) -> None:
         torch.set_num_threads(smk.threads)
         data = merge_identical_rows(from_annotations(load_counts(smk.input.counts)))
         p = smk.params.settings
-        result = iterative_ib(data, p["betas"], max_iters=p["max_iters"], tol=p["tol"])
+        result = iterative_ib(data, p["betas"], max_iters=p["max_iters"], tol=p["tol"], log=log)
         table = pd.DataFrame({"variant": "iterative", **result})
         for row in table.itertuples():
             log(

@@ -19,7 +19,8 @@ The representation has K values, as everywhere in lsib.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -53,8 +54,11 @@ def iterative_ib(
     tol: float = 1e-12,
     perturbation: float = 1e-3,
     seed: int = 0,
+    log: Callable[[str], None] | None = None,
 ) -> dict[str, np.ndarray]:
     """Iterative IB over a β grid by deterministic annealing, downwards and upwards (module docstring).
+
+    ``log`` (optional) gets one line per β solved, so a long sweep shows its progress.
 
     Returns arrays in the order of ``betas``: ``beta``, ``i_xz``, ``i_zy``, ``loss``
     (``−Î(Z;Y) + β·Î(X;Z)``), ``iterations`` and ``converged`` (the change of the functional fell
@@ -65,17 +69,9 @@ def iterative_ib(
         raise ValueError("betas must be a non-empty list of positive numbers")
     k = data.num_classes
     trivial = torch.full((data.num_inputs, k), 1.0 / k, dtype=torch.float64)
-    down = _sweep(data, beta_arr, np.argsort(-beta_arr, kind="stable"), trivial, max_iters, tol, perturbation, seed)
-    up = _sweep(
-        data,
-        beta_arr,
-        np.argsort(beta_arr, kind="stable"),
-        0.9 * data.pyx + 0.1 / k,
-        max_iters,
-        tol,
-        perturbation,
-        seed,
-    )
+    settings = (max_iters, tol, perturbation, seed, log)
+    down = _sweep(data, beta_arr, np.argsort(-beta_arr, kind="stable"), trivial, *settings)
+    up = _sweep(data, beta_arr, np.argsort(beta_arr, kind="stable"), 0.9 * data.pyx + 0.1 / k, *settings)
     take_up = up["loss"] < down["loss"]
     result = {name: np.where(take_up, up[name], down[name]) for name in down}
     return {"beta": beta_arr, **result, "sweep": np.where(take_up, "up", "down")}
@@ -90,13 +86,15 @@ def _sweep(
     tol: float,
     perturbation: float,
     seed: int,
+    log: Callable[[str], None] | None,
 ) -> dict[str, np.ndarray]:
     """One annealing sweep through ``betas[order]`` from ``encoder``; arrays in the order of ``betas``."""
+    started = time.perf_counter()
     gen = torch.Generator().manual_seed(seed)
     out: dict[str, np.ndarray] = {name: np.zeros(betas.size) for name in ("i_xz", "i_zy", "loss")}
     out["iterations"] = np.zeros(betas.size, dtype=np.int64)
     out["converged"] = np.zeros(betas.size, dtype=bool)
-    for index in order:
+    for step, index in enumerate(order, 1):
         encoder = encoder * (1 + perturbation * torch.rand(encoder.shape, generator=gen, dtype=torch.float64))
         encoder = encoder / encoder.sum(-1, keepdim=True)
         encoder, out["iterations"][index], out["converged"][index] = _iterate(
@@ -105,4 +103,9 @@ def _sweep(
         plane = information_plane(encoder, data)
         out["i_xz"][index], out["i_zy"][index] = float(plane["i_xz"]), float(plane["i_zy"])
         out["loss"][index] = betas[index] * out["i_xz"][index] - out["i_zy"][index]
+        if log is not None:
+            log(
+                f"iterative IB: β={betas[index]:.4g} ({step}/{betas.size} of this sweep) in "
+                f"{out['iterations'][index]} iterations, {time.perf_counter() - started:.1f} s into the sweep"
+            )
     return out

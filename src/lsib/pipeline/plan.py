@@ -202,3 +202,10 @@ def recipe_of(config: Mapping[str, Any], dataset: str, model: str) -> dict[str, 
         if (run.dataset, run.model) == (dataset, model):
             return dict(config["recipes"][run.recipe])
     raise ConfigError(f"no experiment trains {model} on {dataset}")
+
+
+def total_epochs(config: Mapping[str, Any], run: Run) -> int:
+    """Epochs ``run`` trains: ``epochs + cooldown_epochs`` of its recipe (``Recipe.total_epochs``,
+    known here without importing torch)."""
+    recipe = config["recipes"][run.recipe]
+    return int(recipe.get("epochs", 160)) + int(recipe.get("cooldown_epochs", 0))

@@ -7,6 +7,7 @@ Every style constant lives in :mod:`lsib.plots.style`.
 
 | function | module | paper figure | SPEC |
 |---|---|---|---|
+| :func:`plot_learning_curves` | ``curves`` | — (every run's metrics.csv, to check a sweep) | §6 |
 | :func:`plot_theory_schematic` | ``plane`` | Fig. 1 | §4, §5 F1 |
 | :func:`plot_information_plane` | ``plane`` | Fig. 3 | §4, §5 E1 |
 | :func:`plot_ib_vs_ls` | ``frontier`` | Fig. 4 | §3 IB Lagrangian, §4, §5 E2 |
@@ -17,6 +18,7 @@ Every style constant lives in :mod:`lsib.plots.style`.
 | :func:`plot_box_mass` | ``saliency`` | — (the box-mass numbers SPEC §5 E4 asks for) | §5 E4 |
 """
 
+from lsib.plots.curves import plot_learning_curves
 from lsib.plots.frontier import plot_ib_vs_ls, plot_objective_paths
 from lsib.plots.plane import plot_information_plane, plot_theory_schematic
 from lsib.plots.probes import plot_probe_accuracy
@@ -38,6 +40,7 @@ __all__ = [
     "plot_gradcam_grid",
     "plot_ib_vs_ls",
     "plot_information_plane",
+    "plot_learning_curves",
     "plot_objective_paths",
     "plot_probe_accuracy",
     "plot_theory_schematic",

@@ -55,6 +55,10 @@ PATH_STYLES = {
     "cp": ("CP", PALETTE[6], (0, (5, 1.5, 1, 1.5))),
     "vib": ("VIB", PALETTE[9], (0, (3, 1.5))),
 }
+#: Line styles of seeds 0, 1, 2, … in the learning curves (cycled).
+SEED_LINESTYLES = ("-", (0, (4, 1.5)), (0, (1, 1)), (0, (5, 1.5, 1, 1.5)))
+#: (label, marker, colour) of the end-of-curve marks of unfinished and diverged runs.
+RUN_MARKS = {"unfinished": ("unfinished", "|", "0.1"), "diverged": ("diverged", "X", PALETTE[3])}
 FRONTIER_MARKERS = {"plain": "o", "squared": "^", "iterative": "x"}
 #: Display names of the data-set sources of :mod:`lsib.data.datasets`.
 SOURCE_TITLES = {

@@ -237,9 +237,12 @@ def train(
         )
         _write_metrics(run_dir / METRICS, rows)
         tested = f"test_acc {test_acc:.4f}" if evaluate else f"(test_acc {test_acc:.4f} of epoch {row['test_epoch']})"
+        # ETA: this session's mean epoch time × epochs left (a resumed run's first epochs are not timed here)
+        session = [r["seconds"] for r in rows[start_epoch:]]
+        eta = sum(session) / len(session) * (total - done)
         log(
             f"epoch {done}/{total} loss {loss:.4f} train_acc {row['train_acc']:.4f} {tested} lr {lr:.3g} "
-            f"{row['seconds']:.1f}s"
+            f"{row['seconds']:.1f}s {n / row['seconds']:.0f} img/s ETA {eta / 60:.1f} min"
         )
     execution = {"device": str(device), **settings.to_dict(), "compiled": loop.compiled, "optimizer": optimizer_impl}
     return TrainResult(rows, execution)
