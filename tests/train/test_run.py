@@ -255,9 +255,10 @@ def test_nonfinite_loss_alone_stops_training(tmp_path: Path) -> None:
         )
 
 
-def _bench_train():
-    path = Path(__file__).resolve().parents[2] / "benchmarks/bench_train.py"
-    spec = importlib.util.spec_from_file_location("bench_train", path)
+def _benchmark(name: str):
+    """Import ``benchmarks/<name>.py`` (not a package) as a module."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     return bench
@@ -267,7 +268,7 @@ def test_benchmark_table_projects_160_epochs_and_states_each_factor() -> None:
     plain = {"name": "plain", "images": 1000, "seconds": 2.0, "setup": 10.0, "peak_mb": 1200.0}
     eager = {"name": "eager", "images": 1000, "seconds": 1.0, "setup": 5.0, "peak_mb": 1000.0}
     fast = {"name": "all", "images": 1000, "seconds": 0.25, "setup": 40.0, "peak_mb": 900.0}
-    text = _bench_train().table([plain, eager, fast])
+    text = _benchmark("bench_train").table([plain, eager, fast])
     # 160 × 50,000 images at 4,000 images/s = 2,000 s, + 40 s setup = 34.0 min; at 500/s: 16,000 s + 10 s = 4.4 h.
     assert "| plain | 500 | 1.00× | — | 4.4 h | 10.0 s | 1,200 MB |" in text
     assert "| eager | 1,000 | 2.00× | 2.00× | 2.2 h | 5.0 s | 1,000 MB |" in text
@@ -325,18 +326,10 @@ def test_quick_cpu_benchmark_prints_the_baseline_four_ablation_rows_and_the_rati
     assert done.stdout.rstrip().endswith("× images/s")
 
 
-def _bench_sharing():
-    path = Path(__file__).resolve().parents[2] / "benchmarks/bench_sharing.py"
-    spec = importlib.util.spec_from_file_location("bench_sharing", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
-
-
 def test_sharing_throughput_counts_from_epoch_2_and_reports_compilation_apart() -> None:
     # (start, end of epoch 1, end): 4 epochs of 1,000 images; epochs 2–4 take 3 s and 6 s
     reports = [(0.0, 30.0, 33.0), (1.0, 41.0, 47.0)]
-    throughput, first_epoch = _bench_sharing().throughput(reports, epochs=4, n_train=1000)
+    throughput, first_epoch = _benchmark("bench_sharing").throughput(reports, epochs=4, n_train=1000)
     assert throughput == pytest.approx(3000 / 3 + 3000 / 6)
     assert first_epoch == 40.0
 
@@ -355,7 +348,7 @@ def test_sharing_fails_at_once_when_a_worker_dies_or_hangs(target: str, args: tu
         p.start()
     started = time.monotonic()
     with pytest.raises(RuntimeError, match=re.escape(error)):
-        _bench_sharing().collect(procs, ctx.Queue(), timeout=3)
+        _benchmark("bench_sharing").collect(procs, ctx.Queue(), timeout=3)
     assert time.monotonic() - started < 20
     assert not any(p.is_alive() for p in procs)
 
