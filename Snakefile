@@ -27,6 +27,7 @@ include: "workflow/rules/e5.smk"
 include: "workflow/rules/e1.smk"
 include: "workflow/rules/e3.smk"
 include: "workflow/rules/e4.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

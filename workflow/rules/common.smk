@@ -5,6 +5,7 @@
 # script is `workflow/scripts/<rule name>.py` and each output `<product>.<ext>` in the stage's
 # folder (`results/runs/<run>/` for the `run` stage); `train` makes the run directory itself.
 import os
+import re
 import sys
 
 # Jobs import lsib from this checkout's src/ (also inside conda envs and on SLURM nodes,
@@ -82,10 +83,49 @@ def figure_output(path, caption, category, subcategory=None, labels=None):
     return [f"{path}.pdf", png]
 
 
+#: Result tables shown in `snakemake --report`: CSV path pattern → (caption, category, subcategory),
+#: filled by :func:`table_output` where each table's rule declares it.
+REPORT_TABLES = {}
+
+
 def table_output(path, caption, category, subcategory=None):
-    """A result table, listed in `snakemake --report` under ``category`` with its caption
-    (Snakemake 9 offers a CSV there for download; the caption says what its columns mean)."""
-    return report(path, caption=f"../report/{caption}.rst", category=category, subcategory=subcategory)
+    """A result table (a CSV path, returned unchanged) that the report shows as a table: rule
+    `report_table` renders it as ``<path>.html`` (Snakemake 9 shows HTML inline but offers a CSV
+    only for download) with ``workflow/report/<caption>.rst`` under ``category``."""
+    REPORT_TABLES[path] = (caption, category, subcategory)
+    return path
+
+
+def table_regex(pattern):
+    """A regular expression for the paths of a table pattern (each ``{wildcard}`` one folder name)."""
+    return re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(pattern))
+
+
+def report_table(csv):
+    """``(caption, category, subcategory)`` of the registered table pattern that ``csv`` matches."""
+    for pattern, entry in REPORT_TABLES.items():
+        if re.fullmatch(table_regex(pattern), csv):
+            return entry
+    raise ValueError(f"{csv} is not a result table (see table_output)")
+
+
+def table_caption_text(wildcards):
+    """The text of a result table's caption (rule `report_table`, wildcard ``table``)."""
+    caption = report_table(f"results/{wildcards.table}.csv")[0]
+    with open(os.path.join(workflow.basedir, "workflow", "report", f"{caption}.rst")) as f:
+        return f.read()
+
+
+def report_tables(targets):
+    """The HTML page of every target that is a registered result table."""
+    out = []
+    for target in targets:
+        try:
+            report_table(target)
+        except ValueError:
+            continue
+        out.append(target.removesuffix(".csv") + ".html")
+    return out
 
 
 def job_resources(kind, gpu=False):
@@ -181,7 +221,7 @@ def all_targets():
         targets += figure("results/f1/fig1_theory")
     if config["e2"]["enabled"]:
         targets += ["results/e2/ib_solutions.csv", "results/e2/ls_path.csv", *figure("results/e2/fig4_ib_vs_ls")]
-        targets += ["results/e2/gaps.csv"]
+        targets += ["results/e2/gaps.csv", "results/e2/reference.csv"]
     if config["e5"]["enabled"]:
         targets += ["results/e5/paths.csv", "results/e5/gaps.csv", "results/e5/iterative_ib.csv"]
         targets += figure("results/e5/fig_e5_paths")
@@ -199,4 +239,4 @@ def all_targets():
             + figure("results/e4/fig_box_mass")
             + figure("results/e4/fig_learning_curves")
         )
-    return targets
+    return targets + report_tables(targets)

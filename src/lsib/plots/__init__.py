@@ -30,6 +30,7 @@ from lsib.plots.style import (
     save_figure,
     set_style,
 )
+from lsib.plots.tables import table_html
 
 __all__ = [
     "COLUMN_WIDTH",
@@ -46,4 +47,5 @@ __all__ = [
     "plot_theory_schematic",
     "save_figure",
     "set_style",
+    "table_html",
 ]
