@@ -96,16 +96,19 @@ def table_output(path, caption, category, subcategory=None):
     return path
 
 
-def table_regex(pattern):
-    """A regular expression for the paths of a table pattern (each ``{wildcard}`` one folder name)."""
-    return re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(pattern))
+def table_regex(pattern, named=True):
+    """A regular expression for the paths of a table pattern: each ``{wildcard}`` one folder name,
+    a group of that name unless ``named`` is false (a wildcard constraint may not hold groups)."""
+    return re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)" if named else "[^/]+", re.escape(pattern))
 
 
 def report_table(csv):
-    """``(caption, category, subcategory)`` of the registered table pattern that ``csv`` matches."""
-    for pattern, entry in REPORT_TABLES.items():
-        if re.fullmatch(table_regex(pattern), csv):
-            return entry
+    """``(caption, category, subcategory)`` of the registered table pattern that ``csv`` matches,
+    with the pattern's wildcards (e.g. ``{dataset}``) filled in from ``csv``."""
+    for pattern, (caption, category, subcategory) in REPORT_TABLES.items():
+        match = re.fullmatch(table_regex(pattern), csv)
+        if match:
+            return caption, category, subcategory and subcategory.format(**match.groupdict())
     raise ValueError(f"{csv} is not a result table (see table_output)")
 
 

@@ -15,7 +15,9 @@ rule report_table:
     log:
         "results/logs/report/{table}.log",
     wildcard_constraints:
-        table="|".join(table_regex(p).removeprefix("results/").removesuffix(r"\.csv") for p in REPORT_TABLES),
+        table="|".join(
+            table_regex(p, named=False).removeprefix("results/").removesuffix(r"\.csv") for p in REPORT_TABLES
+        ),
     conda:
         ENV
     resources:
