@@ -35,3 +35,11 @@ def snakemake(
     """Run ``snakemake ARGS --configfile config.yaml CONFIGFILES`` in ``workdir``; targets go in ``args``."""
     cmd = [sys.executable, "-m", "snakemake", *args, "--configfile", "config.yaml", *configfiles]
     return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+
+
+def dry_run_rules(workdir: Path, *args: str, configfiles: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
+    """``snakemake -n --quiet rules`` of this checkout's Snakefile in ``workdir`` (nothing copied), with ``ARGS``
+    (targets, options) and config.yaml merged with ``configfiles``."""
+    cmd = [sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "-s", str(ROOT / "Snakefile")]
+    cmd += ["-d", str(workdir), *args, "--configfile", str(ROOT / "config.yaml"), *map(str, configfiles)]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=workdir, timeout=120)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from workflow_helpers import dry_run_rules
 
 from lsib.pipeline import plan, schema_doc
 
 ROOT = Path(__file__).resolve().parents[2]
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
 def load_config() -> dict:
@@ -21,22 +21,9 @@ def load_config() -> dict:
 
 
 def dry_run(tmp_path: Path, override: str, *extra: str) -> subprocess.CompletedProcess:
+    """Dry-run config.yaml merged with the YAML ``override`` (and ``extra`` options) in ``tmp_path``."""
     (tmp_path / "override.yaml").write_text(override)
-    cmd = [
-        *SNAKEMAKE,
-        "-n",
-        "--quiet",
-        "rules",
-        "-s",
-        str(ROOT / "Snakefile"),
-        "-d",
-        str(tmp_path),
-        *extra,
-        "--configfile",
-        str(ROOT / "config.yaml"),
-        str(tmp_path / "override.yaml"),
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    return dry_run_rules(tmp_path, *extra, configfiles=(tmp_path / "override.yaml",))
 
 
 @pytest.mark.parametrize(

@@ -20,28 +20,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from workflow_helpers import FASHION_MNIST, ROOT, SHARED, copy_workflow, snakemake
+from workflow_helpers import FASHION_MNIST, ROOT, SHARED, copy_workflow, dry_run_rules, snakemake
 
 
 def test_snakemake_matches_no_rule_for_a_second_spelling(tmp_path: Path) -> None:
     def dry_run(target: str) -> subprocess.CompletedProcess:
-        cmd = [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "-n",
-            "--quiet",
-            "rules",
-            "-s",
-            str(ROOT / "Snakefile"),
-            "-d",
-            str(tmp_path),
-            target,
-            "--configfile",
-            str(ROOT / "config.yaml"),
-            str(ROOT / "presets" / "quick.yaml"),
-        ]
-        return subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        return dry_run_rules(tmp_path, target, configfiles=(ROOT / "presets" / "quick.yaml",))
 
     good = dry_run("results/runs/fashion_mnist/resnet8/ls-0.1/seed0/information.csv")
     assert good.returncode == 0, good.stderr
