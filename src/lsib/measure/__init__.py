@@ -1,5 +1,6 @@
 """Measurements of trained runs: outputs and features (exact, float64 softmax), each run's exact
-information-plane point (E1), probes on penultimate activations (E3), Grad-CAM saliency (E4).
+information-plane point (E1), probes on penultimate activations (E3), Grad-CAM saliency (E4),
+objectives compared at matched train Î(X;Z) (E6).
 """
 
 from lsib.measure.inference import (
@@ -8,6 +9,7 @@ from lsib.measure.inference import (
     predict_proba,
 )
 from lsib.measure.information import content_ids, empirical_data, run_information
+from lsib.measure.matched import BENEFIT_MEASURES, ci95, matched_comparison
 from lsib.measure.probes import (
     chance_level,
     linear_probe,
@@ -24,14 +26,17 @@ from lsib.measure.saliency import (
 )
 
 __all__ = [
+    "BENEFIT_MEASURES",
     "box_mass",
     "box_mass_summary",
     "chance_level",
     "choose_images",
+    "ci95",
     "content_ids",
     "empirical_data",
     "gradcam_maps",
     "linear_probe",
+    "matched_comparison",
     "mlp_probe",
     "model_label",
     "open_for_inference",

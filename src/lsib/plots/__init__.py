@@ -16,8 +16,11 @@ Every style constant lives in :mod:`lsib.plots.style`.
 | :func:`plot_gradcam_examples` | ``saliency`` | Fig. 7 | §5 E4 |
 | :func:`plot_gradcam_grid` | ``saliency`` | Fig. 8 | §5 E4 |
 | :func:`plot_box_mass` | ``saliency`` | — (the box-mass numbers SPEC §5 E4 asks for) | §5 E4 |
+| :func:`plot_benefits` | ``benefits`` | — (E6, beyond the paper) | §2 |
+| :func:`plot_penultimate_projection` | ``benefits`` | — (E6; Müller et al. 2019, Fig. 1) | — |
 """
 
+from lsib.plots.benefits import plot_benefits, plot_penultimate_projection
 from lsib.plots.curves import plot_learning_curves
 from lsib.plots.frontier import plot_ib_vs_ls, plot_objective_paths
 from lsib.plots.plane import plot_information_plane, plot_theory_schematic
@@ -36,6 +39,7 @@ __all__ = [
     "COLUMN_WIDTH",
     "PAGE_WIDTH",
     "SOURCE_TITLES",
+    "plot_benefits",
     "plot_box_mass",
     "plot_gradcam_examples",
     "plot_gradcam_grid",
@@ -43,6 +47,7 @@ __all__ = [
     "plot_information_plane",
     "plot_learning_curves",
     "plot_objective_paths",
+    "plot_penultimate_projection",
     "plot_probe_accuracy",
     "plot_theory_schematic",
     "save_figure",

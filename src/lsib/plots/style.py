@@ -60,6 +60,29 @@ SEED_LINESTYLES = ("-", (0, (4, 1.5)), (0, (1, 1)), (0, (5, 1.5, 1, 1.5)))
 #: (label, marker, colour) of the end-of-curve marks of unfinished and diverged runs.
 RUN_MARKS = {"unfinished": ("unfinished", "|", "0.1"), "diverged": ("diverged", "X", PALETTE[3])}
 FRONTIER_MARKERS = {"plain": "o", "squared": "^", "iterative": "x"}
+#: (benefits-table column, axis label) of each panel of E6's benefits figure, in order
+#: (:func:`lsib.plots.benefits.plot_benefits`); columns of :data:`lsib.measure.matched.BENEFIT_MEASURES`.
+BENEFIT_PANELS = (
+    ("gap_i_zy", r"$\hat{I}(Z;Y)$ train–test gap [nats]"),
+    ("gap_acc", "accuracy train–test gap"),
+    ("gap_nll", "NLL train–test gap [nats]"),
+    ("test_ece", "test ECE"),
+    ("test_brier", "test Brier score"),
+    ("pgd_acc_2", "PGD accuracy at 2/255"),
+    ("pgd_acc_8", "PGD accuracy at 8/255"),
+    ("scatter_ratio_train", "within/between-class scatter"),
+    ("own_probe_acc", "own-label probe accuracy"),
+)
+BENEFIT_COLUMNS = 3
+"""Panels per row of the benefits figure."""
+BENEFIT_PANEL_HEIGHT = 1.7
+"""Height in inches of one row of benefit panels."""
+#: Colours of the (three) classes of the penultimate-layer projection, in the order of its classes.
+CLASS_COLOURS = (PALETTE[0], PALETTE[1], PALETTE[2])
+PROJECTION_PANEL = 1.6
+"""Side in inches of one panel of the penultimate-layer projection."""
+PROJECTION_POINT = {"s": 3.0, "alpha": 0.35, "linewidths": 0}
+"""Scatter style of the projection's points: small and translucent, so dense clusters read as density."""
 #: Display names of the data-set sources of :mod:`lsib.data.datasets`.
 SOURCE_TITLES = {
     "cifar10": "CIFAR-10",
