@@ -1,5 +1,7 @@
 """Probes recover planted signals and stay at chance without one."""
 
+import re
+
 import numpy as np
 
 from lsib.measure.probes import PROBES, chance_level, linear_probe, mlp_probe, pixel_features, run_probes
@@ -60,3 +62,23 @@ def test_pixel_features_flatten_and_scale_to_unit_interval():
     assert f.shape == (2, 60) and f.dtype == np.float32
     np.testing.assert_allclose(f[0], np.arange(60) / 255.0, rtol=1e-6)
     assert f[1, -1] == 1.0
+
+
+def test_run_probes_logs_each_fitted_probe_and_the_mlp_epochs_without_changing_results():
+    train_f, test_f = gaussian_features(400, 6, 0), gaussian_features(200, 6, 1)
+    train_y, test_y = (train_f[:, 0] > 0).astype(int), (test_f[:, 0] > 0).astype(int)
+    mlp = {"hidden": 8, "max_epochs": 30, "patience": 3}
+    lines: list[str] = []
+    got = run_probes(train_f, train_y, test_f, test_y, seed=3, settings={"mlp": mlp}, log=lines.append)
+    assert got == run_probes(train_f, train_y, test_f, test_y, seed=3, settings={"mlp": mlp})  # logging changes nothing
+    fitted = r"probe: test accuracy {:.4f}, fitted in [0-9.]+s"
+    epoch = r"mlp probe: epoch {}, loss [0-9.]+, validation accuracy [0-9.]+"
+    stop = r"mlp probe: Validation score did not improve .* Stopping\."
+    # epoch 1, then none within PROGRESS_SECONDS (30 s) of it: the fit takes a fraction of a second
+    expected = ["linear " + fitted.format(got["linear"]), epoch.format(1), stop, "mlp " + fitted.format(got["mlp"])]
+    assert len(lines) == len(expected) and all(map(re.fullmatch, expected, lines)), lines
+
+    every: list[str] = []
+    acc = mlp_probe(train_f, train_y, test_f, test_y, seed=3, **mlp, log=every.append, every=0)
+    assert acc == got["mlp"] and 3 < len(every) - 1 < 30 and re.fullmatch(stop, every[-1])
+    assert all(re.fullmatch(epoch.format(n), line) for n, line in enumerate(every[:-1], start=1)), every

@@ -13,13 +13,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from result_compare import same_content
 from workflow_helpers import FASHION_MNIST, ROOT, SHARED, copy_workflow, dry_run_rules, snakemake
 
 
@@ -112,23 +112,6 @@ def kill_inside(workdir: Path, log: Path, target: str, delay: float, extra: tupl
     proc.wait()
     assert snakemake(workdir, "--unlock", configfiles=CONFIGS).returncode == 0  # a SIGKILL leaves the lock
     return not log.read_text().rstrip().endswith("done")
-
-
-def same_content(a: Any, b: Any, where: str) -> None:
-    """Recursive equality of loaded .pt contents, ignoring wall-clock ``seconds``."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            if key != "seconds":
-                same_content(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, list | tuple):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            same_content(x, y, f"{where}[{i}]")
-    elif isinstance(a, torch.Tensor):
-        assert torch.equal(a, b), where
-    else:
-        assert a == b, where
 
 
 def assert_same_results(a: Path, b: Path) -> None:

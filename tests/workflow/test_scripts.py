@@ -158,6 +158,32 @@ def test_probes_of_nan_features_fail_naming_features_pt(tmp_path: Path) -> None:
         run_probes(features.numpy(), labels.numpy(), features.numpy(), labels.numpy(), seed=0, settings={})
 
 
+def test_probes_job_log_holds_a_line_per_fitted_probe(tmp_path: Path) -> None:
+    g = torch.Generator().manual_seed(0)
+    features = {s: torch.randn(200, 4, generator=g) for s in ("train", "test")}
+    torch.save(
+        {
+            **{f"{s}_features": f for s, f in features.items()},
+            **{f"{s}_nuisance_y": (f[:, 0] > 0).long() for s, f in features.items()},
+        },
+        tmp_path / "features.pt",
+    )
+    pd.DataFrame({"epoch": [1], "test_acc": [0.5]}).to_csv(tmp_path / "metrics.csv", index=False)
+    run_script(
+        "run_probes.py",
+        tmp_path,
+        input=Files(features=tmp_path / "features.pt", metrics=tmp_path / "metrics.csv"),
+        output=Files(tmp_path / "probes.csv"),
+        params=SimpleNamespace(probes={"mlp": {"hidden": 8, "batch_size": 50, "patience": 2}}),
+        wildcards=run_wildcards(),
+    )
+    table = pd.read_csv(tmp_path / "probes.csv").set_index("probe")["probe_acc"]
+    log = (tmp_path / "job.log").read_text()
+    for probe in ("linear", "mlp"):
+        assert re.search(rf"\] {probe} probe: test accuracy {table[probe]:.4f}, fitted in [0-9.]+s$", log, re.M), log
+    assert re.search(r"\] mlp probe: epoch 1, loss [0-9.]+, validation accuracy", log), log
+
+
 def test_figure_from_a_table_with_an_empty_cell_fails_naming_file_and_column(tmp_path: Path) -> None:
     runs = pd.DataFrame(
         {

@@ -6,7 +6,9 @@ acceptance numbers (SPEC §5) on the tables it wrote, and that every figure exis
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -225,6 +227,21 @@ def test_killed_training_job_resumes_and_ends_with_the_same_weights(tmp_path: Pa
         assert torch.equal(value, weights["killed"][key]), key
 
 
+def report_listing(html: str) -> dict[tuple[str, str], list[str]]:
+    """(category, subcategory) → the ``result`` labels of its results in the order Snakemake 9's report
+    lists them: sorted by their label values, first label first, where every result has labels."""
+    categories, results = (
+        json.loads(re.search(rf"^\s*var {name} = (\{{.*\}});$", html, re.M)[1]) for name in ("categories", "results")
+    )
+    listed = {}
+    for category, subcategories in categories.items():
+        for subcategory, paths in subcategories.items():
+            labels = [results[path]["labels"] for path in paths]
+            assert all(labels), (category, subcategory)  # else the report sorts by path
+            listed[category, subcategory] = [x["result"] for x in sorted(labels, key=lambda x: list(x.values()))]
+    return listed
+
+
 def test_report_holds_every_figure_with_its_caption(quick: Path) -> None:
     assert snakemake(quick, "--report", "report.html").returncode == 0
     html = (quick / "report.html").read_text()
@@ -244,6 +261,11 @@ def test_report_holds_every_figure_with_its_caption(quick: Path) -> None:
         assert table.replace(".csv", ".html") in html and caption in html, table
     assert "Five stages, each a rule file" in html  # the workflow page (workflow/report/workflow.rst)
     assert "information plane, data set" in html and "fashion_mnist" in html  # Fig. 3 labelled per data set
+    listed = report_listing(html)
+    assert listed[("E1 information plane", "fashion_mnist")][:2] == ["information table", "Fig. 3"]
+    assert listed[("E2 IB vs LS on CIFAR-10H", "Other")][:2] == ["gaps table", "Fig. 4"]
+    assert listed[("E5 every objective's optimum on CIFAR-10H", "Other")][0] == "gaps table"
+    assert sum(map(len, listed.values())) == len(FIGURES) + len(REPORT_TABLES) + 1  # gaps.csv: E2's and E5's
 
 
 def test_status_lists_every_planned_run_of_the_finished_run_as_done(quick: Path) -> None:

@@ -74,11 +74,51 @@ def figure(path):
     return [f"{path}.pdf", f"{path}.png"]
 
 
-def figure_output(path, caption, category, subcategory=None, labels=None):
+#: The results of each `snakemake --report` category, by caption, in the order the report lists
+#: them (summaries first: E1's table and Fig. 3, E2's gaps and Fig. 4, E5's gaps), with their names.
+REPORT_ORDER = {
+    "E1 information plane": {
+        "table_information": "information table",
+        "fig3": "Fig. 3",
+        "fig_curves": "learning curves",
+    },
+    "E2 IB vs LS on CIFAR-10H": {"table_e2_gaps": "gaps table", "fig4": "Fig. 4", "table_reference": "reference table"},
+    "E3 nuisance probes": {"table_probes": "probes table", "fig6": "Fig. 6", "fig_curves": "learning curves"},
+    "E4 Grad-CAM": {
+        "table_accuracy": "accuracy table",
+        "table_box_mass": "box mass table",
+        "fig7": "Fig. 7",
+        "fig8": "Fig. 8",
+        "box_mass": "box mass figure",
+        "fig_curves": "learning curves",
+    },
+    "E5 every objective's optimum on CIFAR-10H": {
+        "table_e5_gaps": "gaps table",
+        "fig_e5": "E5 figure",
+        "table_e5_paths": "paths table",
+        "table_iterative_ib": "iterative IB table",
+    },
+    "F1 theory": {"fig1": "Fig. 1"},
+}
+
+
+def report_labels(caption, category):
+    """The report labels of a result: ``#``, its rank in :data:`REPORT_ORDER`, and ``result``, its
+    name. Snakemake 9's report lists a subcategory's results sorted by their label values, first
+    label first, where every result has labels (else by path)."""
+    names = REPORT_ORDER[category]
+    return {"#": str(list(names).index(caption) + 1), "result": names[caption]}
+
+
+def figure_output(path, caption, category, subcategory=None):
     """A figure rule's outputs: the PDF, and the PNG shown in `snakemake --report` with its caption
-    (``subcategory`` and ``labels`` may hold wildcards, e.g. one entry per data set)."""
+    (``subcategory`` may hold wildcards, e.g. one entry per data set)."""
     png = report(
-        f"{path}.png", caption=f"../report/{caption}.rst", category=category, subcategory=subcategory, labels=labels
+        f"{path}.png",
+        caption=f"../report/{caption}.rst",
+        category=category,
+        subcategory=subcategory,
+        labels=report_labels(caption, category),
     )
     return [f"{path}.pdf", png]
 
@@ -92,6 +132,7 @@ def table_output(path, caption, category, subcategory=None):
     """A result table (a CSV path, returned unchanged) that the report shows as a table: rule
     `report_table` renders it as ``<path>.html`` (Snakemake 9 shows HTML inline but offers a CSV
     only for download) with ``workflow/report/<caption>.rst`` under ``category``."""
+    report_labels(caption, category)  # every result has its place in REPORT_ORDER
     REPORT_TABLES[path] = (caption, category, subcategory)
     return path
 

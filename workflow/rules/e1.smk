@@ -87,7 +87,6 @@ rule e1_fig3:
             "fig3",
             "E1 information plane",
             "{dataset}",
-            labels={"figure": "Fig. 3", "data set": "{dataset}"},
         ),
     log:
         "results/logs/e1/{dataset}/fig3.log",
@@ -110,7 +109,6 @@ rule e1_fig_curves:
             "fig_curves",
             "E1 information plane",
             "{dataset}",
-            labels={"figure": "learning curves", "data set": "{dataset}"},
         ),
     log:
         "results/logs/e1/{dataset}/curves.log",

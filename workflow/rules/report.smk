@@ -11,6 +11,7 @@ rule report_table:
             caption="../report/table.rst",
             category=lambda w: report_table(f"results/{w.table}.csv")[1],
             subcategory=lambda w: report_table(f"results/{w.table}.csv")[2],
+            labels=lambda w: report_labels(*report_table(f"results/{w.table}.csv")[:2]),
         ),
     log:
         "results/logs/report/{table}.log",

@@ -19,17 +19,17 @@ def main(smk) -> None:
         data = datasets.load(smk.input.data)
         train_y, test_y = data["train_nuisance_y"].numpy(), data["test_nuisance_y"].numpy()
         chance = chance_level(train_y, test_y)
+        log(f"probes of the nuisance digit: {len(train_y)} train / {len(test_y)} test, chance {chance:.4f}")
         arch = architecture(smk.params.model, data)
         rows = []
 
         def probe(reference: str, seed: int, train_f, test_f) -> None:
+            def context(message: str) -> None:
+                log(f"{reference} (seed {seed}): {message}")
+
             for name, acc in run_probes(
-                train_f, train_y, test_f, test_y, seed=seed, settings=smk.params.probes
+                train_f, train_y, test_f, test_y, seed=seed, settings=smk.params.probes, log=context
             ).items():
-                log(
-                    f"{reference} (seed {seed}): {name} probe reads the nuisance digit at {acc:.4f} "
-                    f"(chance {chance:.4f})"
-                )
                 rows.append({"reference": reference, "seed": seed, "probe": name, "probe_acc": acc, "chance": chance})
 
         for seed in smk.params.seeds:

@@ -19,9 +19,9 @@ def main(smk) -> None:
         base_test_acc = float(read_table(smk.input.metrics, finite=("test_acc",))["test_acc"].iloc[-1])
         chance = chance_level(train[1], test[1])
         seed = int(wc.seed)
+        log(f"probes of the nuisance digit: {len(train[1])} train / {len(test[1])} test, chance {chance:.4f}")
         rows = []
-        for name, acc in run_probes(*train, *test, seed=seed, settings=smk.params.probes).items():
-            log(f"{name} probe: nuisance-digit test accuracy {acc:.4f} (chance {chance:.4f})")
+        for name, acc in run_probes(*train, *test, seed=seed, settings=smk.params.probes, log=log).items():
             rows.append(
                 {
                     "eps": float(wc.coef),

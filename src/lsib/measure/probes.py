@@ -14,6 +14,11 @@ Both probes standardise the features with the training statistics,
   ``MLPClassifier``), Adam on minibatches, early stopping on a stratified held-out fraction
   of the training set (best validation accuracy, ``patience`` epochs without improvement).
 
+:func:`run_probes` logs each probe's accuracy and fit time as it is fitted, and the MLP's
+epochs (loss, validation accuracy) at its first epoch and then at most every
+:data:`PROGRESS_SECONDS` s, read from what a verbose ``MLPClassifier`` prints (printing changes
+no result).
+
 The same probes read two references that bracket the trained models (:func:`pixel_features`
 and an untrained network's activations): what the input itself reveals about the nuisance,
 and what a network keeps before any training has made it invariant.
@@ -21,7 +26,13 @@ and what a network keeps before any training has made it invariant.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import functools
+import io
+import math
+import re
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -31,6 +42,33 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from lsib.checks import require_finite
+
+PROGRESS_SECONDS = 30.0
+"""Seconds of work between two progress lines of an MLP probe's fit (after its first epoch)."""
+
+
+class _EpochLog(io.TextIOBase):
+    """Where a verbose ``MLPClassifier`` prints: per epoch ``Iteration n, loss = l`` and
+    ``Validation score: v``, then the reason it stopped. Logs epoch 1, then at most one epoch
+    every ``every`` seconds, and any other line as it comes."""
+
+    def __init__(self, log: Callable[[str], None], every: float) -> None:
+        self.log, self.every = log, every
+        self.pending, self.last, self.epoch, self.loss = "", -math.inf, 0, math.nan
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        for line in filter(None, map(str.strip, lines)):
+            if iteration := re.fullmatch(r"Iteration (\d+), loss = (\S+)", line):
+                self.epoch, self.loss = int(iteration[1]), float(iteration[2])
+            elif score := re.fullmatch(r"Validation score: (\S+)", line):
+                if self.epoch == 1 or time.perf_counter() - self.last >= self.every:
+                    accuracy = float(score[1])
+                    self.log(f"mlp probe: epoch {self.epoch}, loss {self.loss:.4f}, validation accuracy {accuracy:.4f}")
+                    self.last = time.perf_counter()
+            else:
+                self.log(f"mlp probe: {line}")
+        return len(text)
 
 
 def _accuracy(
@@ -76,13 +114,16 @@ def mlp_probe(
     validation_fraction: float = 0.1,
     lr: float = 1e-3,
     batch_size: int = 256,
+    log: Callable[[str], None] | None = None,
+    every: float = PROGRESS_SECONDS,
 ) -> float:
     """Test accuracy of a one-hidden-layer ReLU MLP on standardised features.
 
     Adam (learning rate ``lr``, minibatches of ``batch_size``) for at most ``max_epochs``
     epochs; training stops once the accuracy on a held-out ``validation_fraction`` of the
     training set has not improved for ``patience`` epochs, and the best-validation weights
-    are kept. ``seed`` fixes the initialisation, the split and the batch order.
+    are kept. ``seed`` fixes the initialisation, the split and the batch order. With ``log``,
+    epoch 1 and then at most one epoch every ``every`` s of the fit are logged (:class:`_EpochLog`).
     """
     mlp = MLPClassifier(
         hidden_layer_sizes=(hidden,),
@@ -93,8 +134,10 @@ def mlp_probe(
         validation_fraction=validation_fraction,
         n_iter_no_change=patience,
         random_state=seed,
+        verbose=log is not None,
     )
-    return _accuracy(make_pipeline(StandardScaler(), mlp), train_f, train_y, test_f, test_y)
+    with contextlib.redirect_stdout(_EpochLog(log, every)) if log else contextlib.nullcontext():
+        return _accuracy(make_pipeline(StandardScaler(), mlp), train_f, train_y, test_f, test_y)
 
 
 def chance_level(train_y: np.ndarray, test_y: np.ndarray) -> float:
@@ -116,16 +159,25 @@ def run_probes(
     *,
     seed: int,
     settings: Mapping[str, Mapping[str, Any]],
+    log: Callable[[str], None] | None = None,
 ) -> dict[str, float]:
     """Test accuracy of every probe of :data:`PROBES`, each with its keyword ``settings[name]``.
+
+    With ``log``: one line per probe as it is fitted (accuracy, seconds) and the MLP's epochs.
 
     Raises:
         lsib.checks.InputError: the features hold NaN or ±inf (sklearn would fail obscurely).
     """
     require_finite(train_f, "train features")
     require_finite(test_f, "test features")
-    fit = {"linear": linear_probe, "mlp": mlp_probe}
-    return {name: fit[name](train_f, train_y, test_f, test_y, seed=seed, **settings.get(name, {})) for name in PROBES}
+    fit = {"linear": linear_probe, "mlp": functools.partial(mlp_probe, log=log)}
+    accuracies = {}
+    for name in PROBES:
+        started = time.perf_counter()
+        accuracies[name] = fit[name](train_f, train_y, test_f, test_y, seed=seed, **settings.get(name, {}))
+        if log:
+            log(f"{name} probe: test accuracy {accuracies[name]:.4f}, fitted in {time.perf_counter() - started:.1f}s")
+    return accuracies
 
 
 def pixel_features(images: np.ndarray) -> np.ndarray:
