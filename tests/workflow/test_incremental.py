@@ -64,7 +64,7 @@ def test_the_copied_workspace_is_up_to_date(workspace: Path) -> None:
 
 
 def test_adding_one_eps_trains_only_the_new_run(workspace: Path) -> None:
-    edit(workspace / "presets/quick.yaml", "ls: [0.1, 0.4]", "ls: [0.1, 0.2, 0.4]")
+    edit(workspace / "presets/quick.yaml", "ls: [0.1, 0.4], cp:", "ls: [0.1, 0.2, 0.4], cp:")  # the ResNet-8 panel
     # e1_optimum_paths: the new ε's exact optimum is added to Fig. 3's markers
     assert planned(workspace) == Counter(
         train=1, run_outputs=1, e1_optimum_paths=1, e1_fig_curves=1, **E1_INFORMATION - Counter(run_information=4)
