@@ -84,6 +84,7 @@ def test_two_epochs_with_bf16_channels_last_and_compile(tmp_path: Path, name: st
         "channels_last": True,
         "compile": True,
         "eval_every": 1,
+        "cudnn_benchmark": True,  # resolved as a job alone on its GPU (k = 1)
         "compiled": True,
         "optimizer": "fused",
     }, lines

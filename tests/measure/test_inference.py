@@ -34,7 +34,8 @@ def test_predict_proba_and_features(tmp_path: Path) -> None:
 
 
 class FlagRecorder(nn.Module):
-    """A tiny model whose forward records torch's float32 precision flags and the memory formats it sees."""
+    """A tiny model whose forward records torch's float32 precision and cuDNN autotuning flags and the memory
+    formats it sees."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -48,6 +49,7 @@ class FlagRecorder(nn.Module):
                 torch.backends.cuda.matmul.allow_tf32,
                 torch.backends.cudnn.allow_tf32,
                 torch.get_float32_matmul_precision(),
+                torch.backends.cudnn.benchmark,
                 x.is_contiguous(),
                 self.conv.weight.is_contiguous(),
             )
@@ -61,15 +63,16 @@ class FlagRecorder(nn.Module):
 def test_inference_runs_without_tf32_in_the_inputs_format_and_restores_the_flags(run) -> None:
     data = synthetic_data()
     model = FlagRecorder().to(memory_format=torch.channels_last)
-    before = torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32
+    before = torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark
     torch.set_float32_matmul_precision("high")  # the caller allows TF32 (training does)
     torch.backends.cudnn.allow_tf32 = True
+    torch.backends.cudnn.benchmark = True  # and autotunes (a training job alone on its GPU)
     try:
         run(model, data["test_x"], data["mean"], data["std"], batch_size=16)
-        flags = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+        flags = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark
         precision = torch.get_float32_matmul_precision()
     finally:
         torch.set_float32_matmul_precision(before[0])
-        torch.backends.cudnn.allow_tf32 = before[1]
-    assert model.seen == [(False, False, "highest", True, True)] * 3
-    assert flags == (True, True) and precision == "high"  # the caller's flags are back
+        torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark = before[1:]
+    assert model.seen == [(False, False, "highest", False, True, True)] * 3
+    assert flags == (True, True, True) and precision == "high"  # the caller's flags are back

@@ -191,5 +191,5 @@ def test_data_sets_sharing_a_source_share_one_download(tmp_path: Path) -> None:
         for line in result.stdout.splitlines()
         if len(line.split()) == 2 and line.split()[1].isdigit()
     }
-    assert counts["data_download"] == 1  # fashion_mnist, used by two data sets; mnist5k needs none
-    assert counts["data_prepare"] == 3
+    assert counts["data_download"] == 1  # fashion_mnist, used by three data sets; mnist5k needs none
+    assert counts["data_prepare"] == 4

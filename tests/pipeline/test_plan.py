@@ -64,7 +64,7 @@ def test_only_planned_runs_in_their_one_spelling_match() -> None:
     config = quick_config()
     regex = run_regex(config)
     planned = {f"results/runs/{run.path}/model.pt" for run in plan.all_runs(config)}
-    assert len(planned) == 10  # E1: CE, LS 0.1, LS 0.4, CP 0.3, VIB 0.5; E3: three ε; E4: CE, LS
+    assert len(planned) == 12  # E1: CE, LS 0.1, LS 0.4, CP 0.3, VIB 0.5 + CCT CE, LS 0.4; E3: three ε; E4: CE, LS
     for path in planned:
         assert regex.fullmatch(path), path
     for path in (
@@ -85,6 +85,20 @@ def test_only_planned_runs_in_their_one_spelling_match() -> None:
     assert not run_regex(config).fullmatch("results/runs/fashion_mnist/resnet8/ce-0/seed0/model.pt")
 
 
+def test_quick_cct_panel_trains_on_the_same_data_under_its_own_key() -> None:
+    """E1's tables and figures are per data set: the CCT panel's key names the same images as fashion_mnist."""
+    config = quick_config()
+    plan.check(config)
+    datasets = config["datasets"]
+    assert datasets["fashion_mnist_cct"] == datasets["fashion_mnist"]
+    assert {(r.dataset, r.model, r.recipe) for r in plan.e1_runs(config)} == {
+        ("fashion_mnist", "resnet8", "quick"),
+        ("fashion_mnist_cct", "cct_tiny", "quick_cct"),
+    }
+    assert config["recipes"]["quick_cct"]["optimizer"] == "adamw"
+    assert config["recipes"]["quick_cct"]["augment"] == "resized_crop_flip"
+
+
 def test_duplicate_runs_are_rejected_naming_both_places() -> None:
     config = quick_config()
     entry = config["e1"]["runs"][0]
@@ -93,7 +107,7 @@ def test_duplicate_runs_are_rejected_naming_both_places() -> None:
         plan.ConfigError,
         match=re.escape(
             "e1.runs[0].objectives.ls[1] × e1.runs[0].seeds[0] and "
-            "e1.runs[1].objectives.ls[0] × e1.runs[1].seeds[0] both ask for run "
+            "e1.runs[2].objectives.ls[0] × e1.runs[2].seeds[0] both ask for run "
             "fashion_mnist/resnet8/ls-0.4/seed0"
         ),
     ):

@@ -154,6 +154,37 @@ def test_test_accuracy_every_k_epochs_carries_the_latest(tmp_path: Path) -> None
         assert all(value != "" for row in csv.DictReader(f) for value in row.values())
 
 
+def test_cudnn_benchmark_is_recorded_and_a_changed_k_still_resumes(tmp_path: Path) -> None:
+    """The setting is logged and returned with the others; a run resumed under another k (so another
+    cuDNN choice) keeps its checkpoint, and a CPU run leaves torch's flag alone."""
+    recipe = tiny_recipe(epochs=2, milestones=[])
+    flag = torch.backends.cudnn.benchmark
+    lines: list[str] = []
+
+    def killed_after_epoch_1(line: str) -> None:
+        lines.append(line)
+        kill_after(1)(line)
+
+    with pytest.raises(Killed):
+        fit("resnet8", "ce", recipe, tmp_path, log=killed_after_epoch_1, settings=TrainSettings(cudnn_benchmark="on"))
+    assert any(line.startswith("settings:") and "cudnn_benchmark True" in line for line in lines), lines
+    lines.clear()
+    seed_everything(0)
+    resumed = train(
+        build_model("resnet8", CLASSES, 1, SIZE),
+        Objective("ce", 0.1, CLASSES),
+        synthetic_data(),
+        recipe,
+        0,
+        tmp_path,
+        log=lines.append,
+        device="cpu",
+        settings=TrainSettings().resolve("cpu", jobs_per_gpu=4),
+    )
+    assert lines[0].startswith("resuming") and resumed.execution["cudnn_benchmark"] is False
+    assert torch.backends.cudnn.benchmark is flag
+
+
 def tiny_convnet() -> torch.nn.Module:
     """A 3×3 conv + BatchNorm + linear head: the smallest net whose compilation still covers conv, norm and backward."""
     torch.manual_seed(0)

@@ -18,6 +18,8 @@ from workflow_helpers import copy_workflow, snakemake
 
 #: Jobs downstream of E1's information tables (the figure reads the table; the report shows it).
 E1_INFORMATION = Counter(run_information=5, e1_information=1, e1_fig3=1, report_table=1)
+#: The same for E1's second panel (the CCT on fashion_mnist_cct: 2 runs).
+E1_CCT_INFORMATION = Counter(run_information=2, e1_information=1, e1_fig3=1, report_table=1)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,7 @@ def test_the_copied_workspace_is_up_to_date(workspace: Path) -> None:
 
 
 def test_adding_one_eps_trains_only_the_new_run(workspace: Path) -> None:
-    edit(workspace / "presets/quick.yaml", "ls: [0.1, 0.4]", "ls: [0.1, 0.2, 0.4]")
+    edit(workspace / "presets/quick.yaml", "ls: [0.1, 0.4], cp:", "ls: [0.1, 0.2, 0.4], cp:")  # the ResNet-8 panel
     # e1_optimum_paths: the new ε's exact optimum is added to Fig. 3's markers
     assert planned(workspace) == Counter(
         train=1, run_outputs=1, e1_optimum_paths=1, e1_fig_curves=1, **E1_INFORMATION - Counter(run_information=4)
@@ -140,9 +142,9 @@ def test_editing_a_docstring_in_the_trainer_reruns_nothing(workspace: Path) -> N
 def test_editing_the_mutual_information_function_reruns_information_but_no_training(workspace: Path) -> None:
     edit_body(workspace / "src/lsib/info/information.py", "mutual_info_zy")
     counts = planned(workspace)
-    assert counts == E1_INFORMATION + Counter(
-        e1_ls_path=1,
-        e1_optimum_paths=1,
+    assert counts == E1_INFORMATION + E1_CCT_INFORMATION + Counter(
+        e1_ls_path=2,  # one per E1 panel
+        e1_optimum_paths=2,
         e2_ls_path=1,
         e2_ib_solutions=1,
         e2_fig4=1,

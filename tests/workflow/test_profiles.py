@@ -107,6 +107,7 @@ if sys.argv and sys.argv[0].endswith(MODEL_SCRIPTS):
 """
 TINY_RECIPES = """recipes:
   quick: {epochs: 2, milestones: [1], batch_size: 50, augment: none}
+  quick_cct: {optimizer: adamw, warmup_epochs: 0, epochs: 1, cooldown_epochs: 0, batch_size: 50}
 """
 
 
@@ -132,5 +133,5 @@ def test_cores_16_on_one_gpu_run_exactly_k_model_jobs_at_once(tmp_path: Path, pr
     assert done.returncode == 0, done.stderr[-3000:]
     k = yaml.safe_load((ROOT / "config.yaml").read_text())["gpu"]["jobs_per_gpu"]
     intervals = [tuple(map(float, p.read_text().split())) for p in held.glob("*.txt")]
-    assert len(intervals) == 10  # E1's 5 train and 5 run_outputs jobs
+    assert len(intervals) == 14  # E1's 7 train and 7 run_outputs jobs (5 ResNet-8, 2 CCT)
     assert max_overlap(intervals) == k  # 16 cores and 1 thread per job would allow 5

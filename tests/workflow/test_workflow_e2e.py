@@ -38,12 +38,14 @@ FIGURES = [
     "results/f1/fig1_theory",
     "results/e2/fig4_ib_vs_ls",
     "results/e1/fashion_mnist/fig3_information_plane",
+    "results/e1/fashion_mnist_cct/fig3_information_plane",
     "results/e3/fig6_probes",
     "results/e4/fig7_gradcam",
     "results/e4/fig8_gradcam_grid",
     "results/e4/fig_box_mass",
     "results/e5/fig_e5_paths",
     "results/e1/fashion_mnist/fig_learning_curves",
+    "results/e1/fashion_mnist_cct/fig_learning_curves",
     "results/e3/fig_learning_curves",
     "results/e4/fig_learning_curves",
 ]
@@ -114,6 +116,22 @@ def test_e1_runs_sit_at_their_ls_optimum(quick: Path) -> None:
     assert (runs["ls_distance"] <= 0.1).all()
     assert np.all(np.diff(runs["i_xz"].to_numpy()) < 0)
     assert (runs["i_zy"] <= runs["i_xz"] + 1e-9).all()
+
+
+def test_e1_cct_panel_has_its_own_table_and_reports_its_distance_from_the_optimum(quick: Path) -> None:
+    """The paper's second family (CCT-2/3x2, the CCT recipe's shape at 22 epochs) does not fit 500 images:
+    measured 2026-12-01, CE 1.458 and LS ε = 0.4 0.493 nats from their exact optima at train accuracy
+    0.748 / 0.796 (docs/results.md, E1). Bound: CE ≤ 1.6, LS ≤ 0.6 nats; Î(X;Z) still falls with ε."""
+    table = pd.read_csv(quick / "results/e1/fashion_mnist_cct/information.csv").sort_values("coef")
+    assert set(table["model"]) == {"cct_tiny"} and list(zip(table["objective"], table["coef"])) == [
+        ("ce", 0.0),
+        ("ls", 0.4),
+    ]
+    assert (table["ls_distance"].to_numpy() <= [1.6, 0.6]).all()
+    assert np.all(np.diff(table["i_xz"].to_numpy()) < 0)
+    assert (table["i_zy"] <= table["i_xz"] + 1e-9).all()
+    resnet = pd.read_csv(quick / "results/e1/fashion_mnist/information.csv")
+    assert set(resnet["model"]) == {"resnet8"}  # the ResNet-8 panel is unchanged
 
 
 def test_e1_cp_and_vib_runs_next_to_their_exact_optimum(quick: Path) -> None:
@@ -278,6 +296,6 @@ def test_status_lists_every_planned_run_of_the_finished_run_as_done(quick: Path)
         check=True,
     )
     table = pd.read_csv(quick / "status.csv")
-    assert len(table) == 10 and set(table["state"]) == {"done"}
+    assert len(table) == 12 and set(table["state"]) == {"done"}
     assert table["test_acc"].notna().all() and (table["epoch"] == table["epochs"]).all()
-    assert "10/10 runs done, 0 failed" in result.stdout
+    assert "12/12 runs done, 0 failed" in result.stdout

@@ -25,6 +25,7 @@ rule train:
         recipe=lambda wc: plan.recipe_of(config, wc.dataset, wc.model),
         device=config["device"],
         training=config["training"],
+        jobs_per_gpu=config["gpu"]["jobs_per_gpu"],
         code=lsib_code("train.py"),
     script:
         "../scripts/train.py"

@@ -29,9 +29,12 @@ def main(smk) -> None:
         seed, coef = int(wc.seed), float(wc.coef)
         data = datasets.load(smk.input.data)
         recipe = Recipe.from_dict(smk.params.recipe)
-        settings = TrainSettings.from_dict(smk.params.training)
+        settings = TrainSettings.from_dict(smk.params.training).resolve(device, smk.params.jobs_per_gpu)
         arch = architecture(wc.model, data)
-        log(f"{wc.dataset}: {len(data['train_y'])} train / {len(data['test_y'])} test; {arch}; device {device}")
+        log(
+            f"{wc.dataset}: {len(data['train_y'])} train / {len(data['test_y'])} test; {arch}; device {device} "
+            f"({smk.params.jobs_per_gpu} jobs per GPU)"
+        )
         log(f"objective {wc.objective}({coef}), seed {seed}, recipe {recipe.to_dict()}")
         seed_everything(seed)
         model = build_model(**arch)

@@ -29,20 +29,25 @@ from lsib.train.device import resolve_device
 
 @contextmanager
 def exact_float32() -> Iterator[None]:
-    """Float32 matmuls and convolutions without TF32 inside, the caller's flags restored after.
+    """Float32 matmuls and convolutions without TF32 and without cuDNN autotuning inside, the caller's
+    flags restored after.
 
     TF32 (allowed for cuDNN by default, and by training) keeps 10 mantissa bits, so logits would
     carry ~1e-3 relative error and a CUDA dump's Î(X;Z) would differ from the CPU's; the float64
-    softmax cannot recover it. Without CUDA the flags change nothing.
+    softmax cannot recover it. ``cudnn.benchmark`` (on in a training job alone on its GPU) picks
+    convolution algorithms by their timings, so two dumps of one model could round differently.
+    Without CUDA the flags change nothing.
     """
     precision, cudnn_tf32 = torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32
+    benchmark = torch.backends.cudnn.benchmark
     torch.set_float32_matmul_precision("highest")  # also turns torch.backends.cuda.matmul.allow_tf32 off
     torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = False
     try:
         yield
     finally:
         torch.set_float32_matmul_precision(precision)
-        torch.backends.cudnn.allow_tf32 = cudnn_tf32
+        torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark = cudnn_tf32, benchmark
 
 
 def _inference(

@@ -234,8 +234,8 @@ def build_loop(
     objective.to(device)
     if settings.channels_last:
         model.to(memory_format=torch.channels_last)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
+    if device.type == "cuda":  # a CPU job leaves the flag alone
+        torch.backends.cudnn.benchmark = bool(settings.cudnn_benchmark)
     optimizer = make_optimizer(model, objective, recipe, device)
     mean, std = channel_tensors(data, device)
     return Loop(model, objective, optimizer, recipe, settings, device, mean, std, forward=model)

@@ -102,7 +102,8 @@ def _provenance(
     settings: TrainSettings,
     extra: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
-    numerics = {k: v for k, v in settings.to_dict().items() if k != "eval_every"}  # the interval changes no weight
+    # neither the test interval nor cuDNN's algorithm choice (k jobs per GPU) changes what is learnt
+    numerics = {k: v for k, v in settings.to_dict().items() if k not in ("eval_every", "cudnn_benchmark")}
     return {
         "data_sha256": data_fingerprint(data),
         "model": type(model).__name__,
@@ -143,7 +144,9 @@ def train(
     A checkpoint trained on the same provenance (data fingerprint, model, objective, seed,
     recipe, numeric settings, plus ``provenance`` from the caller) is resumed after its
     epoch; any other checkpoint is ignored (logged) and training starts from scratch. The
-    caller seeds model initialisation (:func:`seed_everything`).
+    caller seeds model initialisation (:func:`seed_everything`). ``settings`` not yet resolved
+    are resolved for ``device`` as a job alone on its GPU (``TrainSettings.resolve``; the train
+    rule resolves them with ``gpu.jobs_per_gpu``).
     """
     missing = [k for k in DATA_KEYS if k not in data]
     if missing:
@@ -185,7 +188,8 @@ def train(
     optimizer_impl = "fused" if device.type == "cuda" else "foreach"
     log(
         f"settings: device {device}, precision {settings.precision}, channels_last {settings.channels_last}, "
-        f"compile {settings.compile}, eval_every {settings.eval_every}; {optimizer_impl} {recipe.optimizer}"
+        f"compile {settings.compile}, eval_every {settings.eval_every}, cudnn_benchmark {settings.cudnn_benchmark}; "
+        f"{optimizer_impl} {recipe.optimizer}"
     )
 
     train_x, train_y = data["train_x"].to(device), data["train_y"].to(device)
