@@ -125,3 +125,23 @@ def test_e6_projection_shows_the_first_seed_ce_beside_the_largest_ls_eps() -> No
     assert plan.e6_projection_runs(config, "cifar10") is None
     config["e1"]["runs"][0]["objectives"].pop("ls")
     assert plan.e6_projection_runs(config, "fashion_mnist") is None
+
+
+def test_e6_cpu_preset_plans_three_seeds_of_seven_objectives_and_nothing_else() -> None:
+    config = merged(
+        yaml.safe_load((ROOT / "config.yaml").read_text()),
+        yaml.safe_load((ROOT / "presets" / "e6_cpu.yaml").read_text()),
+    )
+    plan.check(config)
+    runs = plan.all_runs(config)
+    assert len(runs) == 21 and {r.seed for r in runs} == {0, 1, 2}
+    assert sorted({(r.objective, r.coef) for r in runs}) == [
+        ("ce", 0.0),
+        ("cp", 0.3),
+        ("ls", 0.05),
+        ("ls", 0.1),
+        ("ls", 0.2),
+        ("ls", 0.4),
+        ("vib", 0.5),
+    ]
+    assert config["e6"]["enabled"] and not any(config[k]["enabled"] for k in ("f1", "e2", "e3", "e4", "e5"))

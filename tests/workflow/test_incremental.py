@@ -18,6 +18,13 @@ from workflow_helpers import copy_workflow, snakemake
 
 #: Jobs downstream of E1's information tables (the figure reads the table; the report shows it).
 E1_INFORMATION = Counter(run_information=5, e1_information=1, e1_fig3=1, report_table=1)
+#: Jobs downstream of E6's per-run measures of one data set (its table, the matched comparison, the
+#: figure, both tables' report pages).
+E6_TABLES = Counter(e6_benefits=1, e6_matched=1, e6_fig_benefits=1, report_table=2)
+#: Every E1 run's E6 measures again, and all that follows (the projection figure's two runs included).
+E6_ALL = Counter(run_benefits=5, e6_fig_projection=1) + E6_TABLES
+#: Every E3 run's compression again and the E3 table beside the probes (and its report page).
+E6_E3 = Counter(run_compression=3, e6_e3_compression=1, report_table=1)
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +73,12 @@ def test_the_copied_workspace_is_up_to_date(workspace: Path) -> None:
 def test_adding_one_eps_trains_only_the_new_run(workspace: Path) -> None:
     edit(workspace / "presets/quick.yaml", "ls: [0.1, 0.4]", "ls: [0.1, 0.2, 0.4]")
     # e1_optimum_paths: the new ε's exact optimum is added to Fig. 3's markers
-    assert planned(workspace) == Counter(
-        train=1, run_outputs=1, e1_optimum_paths=1, e1_fig_curves=1, **E1_INFORMATION - Counter(run_information=4)
+    # E6: the new run's measures, the data set's table, comparison and figure (not the projection: CE, LS ε = 0.4)
+    assert (
+        planned(workspace)
+        == Counter(train=1, run_outputs=1, e1_optimum_paths=1, e1_fig_curves=1, run_benefits=1)
+        + (E1_INFORMATION - Counter(run_information=4))
+        + E6_TABLES
     )
     assert "coef=0.2" in snakemake(workspace, "-n").stdout
 
@@ -79,7 +90,7 @@ def test_editing_one_plot_script_redraws_only_its_figure(workspace: Path) -> Non
 
 def test_changing_a_training_hyperparameter_reruns_its_runs_and_descendants(workspace: Path) -> None:
     edit(workspace / "presets/quick.yaml", "quick: {epochs: 60,", "quick: {epochs: 61,")
-    assert planned(workspace) == Counter(train=5, run_outputs=5, e1_fig_curves=1) + E1_INFORMATION
+    assert planned(workspace) == Counter(train=5, run_outputs=5, e1_fig_curves=1) + E1_INFORMATION + E6_ALL
 
 
 def test_changing_the_solver_settings_reruns_only_e2_and_e5(workspace: Path) -> None:
@@ -140,7 +151,7 @@ def test_editing_a_docstring_in_the_trainer_reruns_nothing(workspace: Path) -> N
 def test_editing_the_mutual_information_function_reruns_information_but_no_training(workspace: Path) -> None:
     edit_body(workspace / "src/lsib/info/information.py", "mutual_info_zy")
     counts = planned(workspace)
-    assert counts == E1_INFORMATION + Counter(
+    assert counts == E1_INFORMATION + E6_ALL + Counter(  # E6's test-set information uses it too
         e1_ls_path=1,
         e1_optimum_paths=1,
         e2_ls_path=1,
@@ -153,6 +164,48 @@ def test_editing_the_mutual_information_function_reruns_information_but_no_train
         report_table=5,  # E2 reference and gaps, E5's three tables (E1's is in E1_INFORMATION)
     )
     assert not {"train", "run_outputs", "data_prepare"} & set(counts)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("  n_attack: 200\n", "  n_attack: 100\n", E6_ALL),  # the attack settings: E1 runs only
+        ("resources:\n  train:", "e6:\n  probe: {max_iter: 500}\nresources:\n  train:", E6_ALL + E6_E3),
+    ],
+    ids=["n_attack", "probe"],
+)
+def test_e6_settings_rerun_exactly_the_e6_jobs_that_read_them(workspace: Path, old: str, new: str, expected) -> None:
+    edit(workspace / "presets/quick.yaml", old, new)
+    assert planned(workspace) == expected
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "expected"),
+    [
+        ("attacks.py", "fgsm", E6_ALL),  # E1 runs only: E3's compression attacks nothing
+        ("compression.py", "scatter_ratio", E6_ALL + E6_E3),
+        ("calibration.py", "ece", E6_ALL),
+    ],
+)
+def test_editing_an_e6_measure_reruns_the_jobs_that_execute_it(
+    workspace: Path, module: str, function: str, expected: Counter
+) -> None:
+    edit_body(workspace / "src/lsib/measure" / module, function)
+    assert planned(workspace) == expected
+
+
+def test_e6_scripts_and_inputs_rerun_only_their_jobs(workspace: Path) -> None:
+    edit(workspace / "workflow/scripts/e6_fig_benefits.py", "plots.set_style()", "plots.set_style()  # edited")
+    assert planned(workspace) == Counter(e6_fig_benefits=1)
+    (workspace / "workflow/scripts/e6_fig_benefits.py").write_text(
+        (workspace / "workflow/scripts/e6_fig_benefits.py").read_text().replace("  # edited", "")
+    )
+    outputs = workspace / "results/runs/fashion_mnist/resnet8/ls-0.1/seed0/outputs.pt"
+    outputs.touch()  # a newer dump of one run (not one of the projection's two)
+    assert (
+        planned(workspace)
+        == Counter(run_benefits=1, run_information=1, e1_information=1, e1_fig3=1) + Counter(report_table=1) + E6_TABLES
+    )
 
 
 def test_reformatting_a_module_reruns_nothing(workspace: Path) -> None:
