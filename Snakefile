@@ -2,7 +2,8 @@
 #   snakemake --cores 8                                   # the paper (config.yaml)
 #   snakemake --cores 2 --configfile presets/quick.yaml   # CPU-minutes version, offline data
 # Stages: data (data.smk) → training (train.smk) → exact information / probes / saliency
-# (e1.smk, e3.smk, e4.smk) → figures; E2, E5 and F1 need no training (e2.smk, e5.smk, f1.smk).
+# (e1.smk, e3.smk, e4.smk) → figures; E6 measures the E1 and E3 runs again (e6.smk); E2, E5 and F1 need no
+# training (e2.smk, e5.smk, f1.smk).
 
 from snakemake.utils import min_version, validate
 
@@ -27,6 +28,7 @@ include: "workflow/rules/e5.smk"
 include: "workflow/rules/e1.smk"
 include: "workflow/rules/e3.smk"
 include: "workflow/rules/e4.smk"
+include: "workflow/rules/e6.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -71,6 +71,7 @@ _EXPORTS: dict[str, str] = {
             "open_for_inference",
             "run_information",
             "run_probes",
+            "run_benefits",
             "gradcam_maps",
             "box_mass",
         ],

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lsib.info.optima import ls_optimal_encoder
-from lsib.measure.information import content_ids, empirical_data, run_information
+from lsib.measure.information import content_ids, empirical_data, run_information, split_information
 
 
 def random_images(n: int, seed: int = 0) -> torch.Tensor:
@@ -61,3 +61,29 @@ def test_distance_is_euclidean_and_nan_without_eps() -> None:
     assert row["i_xz"] == pytest.approx(0.0, abs=1e-15) and row["i_zy"] == pytest.approx(0.0, abs=1e-15)
     assert row["ls_distance"] == pytest.approx(math.hypot(math.log(2), math.log(2)))
     assert np.isnan(run_information(uniform, data, first, "cp", 0.3)["ls_distance"])
+
+
+def test_split_information_matches_a_brute_force_count_with_duplicates() -> None:
+    """SPEC §2's sums written out over a 6-image split with a repeated image carrying two labels."""
+    x = random_images(6, seed=3)
+    x[4] = x[1]
+    x[5] = x[1]
+    y = torch.tensor([0, 1, 2, 2, 1, 0])
+    proba = torch.tensor(
+        [[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6], [0.05, 0.05, 0.9], [0.1, 0.6, 0.3], [0.1, 0.6, 0.3]],
+        dtype=torch.float64,
+    )
+    got = split_information(proba, x, y, 3)
+    p, labels = proba.numpy(), y.numpy()
+    groups = [[0], [1, 4, 5], [2], [3]]  # unique images; image 1 seen three times, labels 1, 1, 0
+    px = np.array([len(g) / 6 for g in groups])
+    pzx = np.array([p[g[0]] for g in groups])
+    pz = px @ pzx
+    i_xz = sum(px[m] * sum(pzx[m, z] * np.log(pzx[m, z] / pz[z]) for z in range(3)) for m in range(4))
+    pzy = np.zeros((3, 3))
+    for i in range(6):  # p(z, y) = (1/N) Σ_i p(z|x_i) 1[y_i = y]
+        pzy[:, labels[i]] += p[i] / 6
+    py = pzy.sum(0)
+    i_zy = sum(pzy[z, c] * np.log(pzy[z, c] / (pz[z] * py[c])) for z in range(3) for c in range(3))
+    assert got["i_xz"] == pytest.approx(i_xz, abs=1e-12)
+    assert got["i_zy"] == pytest.approx(i_zy, abs=1e-12)

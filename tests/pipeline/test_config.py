@@ -51,7 +51,8 @@ def test_bad_config_stops_before_any_job_with_the_key_named(tmp_path: Path, over
 
 
 def test_paper_config_dry_run_lists_the_full_sweep(tmp_path: Path) -> None:
-    """`snakemake -n` on config.yaml schedules every run of E1 (93), E3 (18) and E4 (6)."""
+    """`snakemake -n` on config.yaml schedules every run of E1 (93), E3 (18) and E4 (6); E6 measures
+    the E1 and E3 runs again and trains nothing (the 117 runs are those of E1, E3 and E4)."""
     result = dry_run(tmp_path, "{}\n")
     assert result.returncode == 0, result.stderr
     counts = {
@@ -63,6 +64,11 @@ def test_paper_config_dry_run_lists_the_full_sweep(tmp_path: Path) -> None:
     assert counts["run_outputs"] == counts["run_information"] == 93
     assert counts["run_features"] == counts["run_probes"] == 18
     assert counts["run_gradcam"] == 6
+    assert counts["run_benefits"] == 93 and counts["run_compression"] == 18
+    assert (
+        counts["e6_benefits"] == counts["e6_matched"] == counts["e6_fig_benefits"] == counts["e6_fig_projection"] == 2
+    )
+    assert counts["e6_e3_compression"] == 1
     assert counts["data_download"] == 3  # cifar10, mnist, flowers102: one job per source
     assert counts["data_prepare"] == 3
 

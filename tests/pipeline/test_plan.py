@@ -118,3 +118,44 @@ def test_duplicate_runs_are_rejected_naming_both_places() -> None:
         plan.ConfigError, match=re.escape("e3.eps[0] × e3.seeds[0] and e3.eps[0] × e3.seeds[1] both ask")
     ):
         plan.check(config)
+
+
+def test_e6_attacking_more_test_images_than_a_data_set_has_is_rejected() -> None:
+    config = quick_config()
+    plan.check(config)  # the quick preset attacks 200 of fashion_mnist's 500 test images
+    config["e6"]["n_attack"] = 501
+    with pytest.raises(plan.ConfigError, match=r"e6.n_attack: 501 is more than the 500 test images of fashion_mnist"):
+        plan.check(config)
+    config["e6"]["n_attack"] = None  # all of them
+    plan.check(config)
+
+
+def test_e6_projection_shows_the_first_seed_ce_beside_the_largest_ls_eps() -> None:
+    config = quick_config()
+    config["e1"]["runs"][0]["seeds"] = [3, 1]
+    ce, ls = plan.e6_projection_runs(config, "fashion_mnist")
+    assert (ce.objective, ce.coef, ce.seed) == ("ce", 0.0, 3)
+    assert (ls.objective, ls.coef, ls.seed) == ("ls", 0.4, 3)
+    assert plan.e6_projection_runs(config, "cifar10") is None
+    config["e1"]["runs"][0]["objectives"].pop("ls")
+    assert plan.e6_projection_runs(config, "fashion_mnist") is None
+
+
+def test_e6_cpu_preset_plans_three_seeds_of_seven_objectives_and_nothing_else() -> None:
+    config = merged(
+        yaml.safe_load((ROOT / "config.yaml").read_text()),
+        yaml.safe_load((ROOT / "presets" / "e6_cpu.yaml").read_text()),
+    )
+    plan.check(config)
+    runs = plan.all_runs(config)
+    assert len(runs) == 21 and {r.seed for r in runs} == {0, 1, 2}
+    assert sorted({(r.objective, r.coef) for r in runs}) == [
+        ("ce", 0.0),
+        ("cp", 0.3),
+        ("ls", 0.05),
+        ("ls", 0.1),
+        ("ls", 0.2),
+        ("ls", 0.4),
+        ("vib", 0.5),
+    ]
+    assert config["e6"]["enabled"] and not any(config[k]["enabled"] for k in ("f1", "e2", "e3", "e4", "e5"))

@@ -20,6 +20,15 @@ from workflow_helpers import copy_workflow, snakemake
 E1_INFORMATION = Counter(run_information=5, e1_information=1, e1_fig3=1, report_table=1)
 #: The same for E1's second panel (the CCT on fashion_mnist_cct: 2 runs).
 E1_CCT_INFORMATION = Counter(run_information=2, e1_information=1, e1_fig3=1, report_table=1)
+#: Jobs downstream of E6's per-run measures of one data set (its table, the matched comparison, the
+#: figure, both tables' report pages).
+E6_TABLES = Counter(e6_benefits=1, e6_matched=1, e6_fig_benefits=1, report_table=2)
+#: Every E1 run's E6 measures again, and all that follows (the projection figure's two runs included).
+E6_ALL = Counter(run_benefits=5, e6_fig_projection=1) + E6_TABLES
+#: Every E3 run's compression again and the E3 table beside the probes (and its report page).
+E6_E3 = Counter(run_compression=3, e6_e3_compression=1, report_table=1)
+#: E6 of the CCT panel (2 runs: CE and LS ε = 0.4, so its projection figure too).
+E6_CCT = Counter(run_benefits=2, e6_fig_projection=1) + E6_TABLES
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +77,12 @@ def test_the_copied_workspace_is_up_to_date(workspace: Path) -> None:
 def test_adding_one_eps_trains_only_the_new_run(workspace: Path) -> None:
     edit(workspace / "presets/quick.yaml", "ls: [0.1, 0.4], cp:", "ls: [0.1, 0.2, 0.4], cp:")  # the ResNet-8 panel
     # e1_optimum_paths: the new ε's exact optimum is added to Fig. 3's markers
-    assert planned(workspace) == Counter(
-        train=1, run_outputs=1, e1_optimum_paths=1, e1_fig_curves=1, **E1_INFORMATION - Counter(run_information=4)
+    # E6: the new run's measures, the data set's table, comparison and figure (not the projection: CE, LS ε = 0.4)
+    assert (
+        planned(workspace)
+        == Counter(train=1, run_outputs=1, e1_optimum_paths=1, e1_fig_curves=1, run_benefits=1)
+        + (E1_INFORMATION - Counter(run_information=4))
+        + E6_TABLES
     )
     assert "coef=0.2" in snakemake(workspace, "-n").stdout
 
@@ -81,7 +94,7 @@ def test_editing_one_plot_script_redraws_only_its_figure(workspace: Path) -> Non
 
 def test_changing_a_training_hyperparameter_reruns_its_runs_and_descendants(workspace: Path) -> None:
     edit(workspace / "presets/quick.yaml", "quick: {epochs: 60,", "quick: {epochs: 61,")
-    assert planned(workspace) == Counter(train=5, run_outputs=5, e1_fig_curves=1) + E1_INFORMATION
+    assert planned(workspace) == Counter(train=5, run_outputs=5, e1_fig_curves=1) + E1_INFORMATION + E6_ALL
 
 
 def test_changing_the_solver_settings_reruns_only_e2_and_e5(workspace: Path) -> None:
@@ -142,19 +155,60 @@ def test_editing_a_docstring_in_the_trainer_reruns_nothing(workspace: Path) -> N
 def test_editing_the_mutual_information_function_reruns_information_but_no_training(workspace: Path) -> None:
     edit_body(workspace / "src/lsib/info/information.py", "mutual_info_zy")
     counts = planned(workspace)
-    assert counts == E1_INFORMATION + E1_CCT_INFORMATION + Counter(
-        e1_ls_path=2,  # one per E1 panel
-        e1_optimum_paths=2,
-        e2_ls_path=1,
-        e2_ib_solutions=1,
-        e2_fig4=1,
-        e2_gaps=1,
-        e5_iterative_ib=1,
-        e5_paths=1,
-        e5_fig_paths=1,
-        report_table=5,  # E2 reference and gaps, E5's three tables (E1's is in E1_INFORMATION)
+    assert (
+        counts
+        == E1_INFORMATION
+        + E1_CCT_INFORMATION
+        + E6_ALL
+        + E6_CCT
+        + Counter(  # E6's test-set information uses it too
+            e1_ls_path=2,  # one per E1 panel
+            e1_optimum_paths=2,
+            e2_ls_path=1,
+            e2_ib_solutions=1,
+            e2_fig4=1,
+            e2_gaps=1,
+            e5_iterative_ib=1,
+            e5_paths=1,
+            e5_fig_paths=1,
+            report_table=5,  # E2 reference and gaps, E5's three tables (E1's is in E1_INFORMATION)
+        )
     )
     assert not {"train", "run_outputs", "data_prepare"} & set(counts)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("  n_attack: 200\n", "  n_attack: 100\n", E6_ALL),  # the attack settings: E1 runs only
+        ("  n_attack: 200\n", "  n_attack: 200\n  probe: {max_iter: 500}\n", E6_ALL + E6_E3),  # E1 and E3
+    ],
+    ids=["n_attack", "probe"],
+)
+def test_e6_settings_rerun_exactly_the_e6_jobs_that_read_them(workspace: Path, old: str, new: str, expected) -> None:
+    edit(workspace / "presets/quick.yaml", old, new)
+    assert planned(workspace) == expected
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "expected"),
+    [
+        ("attacks.py", "fgsm", E6_ALL),  # E1 runs only: E3's compression attacks nothing
+        ("compression.py", "scatter_ratio", E6_ALL + E6_E3),
+        ("calibration.py", "ece", E6_ALL),
+    ],
+)
+def test_editing_an_e6_measure_reruns_the_jobs_that_execute_it(
+    workspace: Path, module: str, function: str, expected: Counter
+) -> None:
+    edit_body(workspace / "src/lsib/measure" / module, function)
+    assert planned(workspace) == expected
+
+
+def test_editing_an_e6_figure_script_redraws_only_its_figure(workspace: Path) -> None:
+    """A new model (its input) reruns the E6 jobs: test_changing_a_training_hyperparameter_reruns_…"""
+    edit(workspace / "workflow/scripts/e6_fig_benefits.py", "plots.set_style()", "plots.set_style()  # edited")
+    assert planned(workspace) == Counter(e6_fig_benefits=1)
 
 
 def test_reformatting_a_module_reruns_nothing(workspace: Path) -> None:

@@ -48,6 +48,8 @@ FIGURES = [
     "results/e1/fashion_mnist_cct/fig_learning_curves",
     "results/e3/fig_learning_curves",
     "results/e4/fig_learning_curves",
+    "results/e6/fashion_mnist/fig_benefits",
+    "results/e6/fashion_mnist/fig_projection",
 ]
 #: Every result table the report lists, with a phrase of its caption.
 REPORT_TABLES = {
@@ -59,6 +61,9 @@ REPORT_TABLES = {
     "probes.csv": "LS discards the nuisance",
     "accuracy.csv": "models of similar accuracy",
     "box_mass_summary.csv": "rather than the clutter",
+    "benefits.csv": "everything compression is said to buy",
+    "matched.csv": "objectives compared at matched train",
+    "e3_compression.csv": "how much its penultimate layer is compressed",
 }
 
 
@@ -209,6 +214,40 @@ def test_e4_tables(quick: Path) -> None:
         assert overall.loc[model, "mean"] == pytest.approx(group["mass"].mean())
 
 
+def test_e6_benefits_table_has_every_e1_run_with_every_measure(quick: Path) -> None:
+    """Issue acceptance: one row per E1 run, every measure, no empty cell; simple sanity bounds."""
+    table = pd.read_csv(quick / "results/e6/fashion_mnist/benefits.csv")
+    runs = pd.read_csv(quick / "results/e1/fashion_mnist/information.csv")
+    key = ["objective", "coef", "seed"]
+    assert sorted(map(tuple, table[key].to_numpy())) == sorted(map(tuple, runs[key].to_numpy()))
+    eps = [1, 2, 4, 8]
+    measures = [
+        *("train_i_xz", "train_i_zy", "test_i_xz", "test_i_zy", "gap_i_zy"),
+        *("train_acc", "test_acc", "gap_acc", "train_nll", "test_nll", "gap_nll", "test_ece", "test_brier"),
+        *(f"{attack}_acc_{n}" for attack in ("fgsm", "pgd") for n in eps),
+        *("clean_acc_attacked", "scatter_ratio_train", "scatter_ratio_test", "own_probe_acc"),
+    ]
+    assert list(table.columns) == ["dataset", "model", *key[:1], "coef", "seed", *measures]
+    assert table.notna().all().all() and np.isfinite(table[measures].to_numpy()).all()
+    merged = table.merge(runs, on=key, suffixes=("", "_e1"))
+    assert np.allclose(merged["train_i_xz"], merged["i_xz"], atol=1e-9)  # the same exact formulas as E1
+    assert np.allclose(merged["test_acc"], merged["test_acc_e1"], atol=1e-12)
+    assert table["test_ece"].between(0, 1).all() and table["test_brier"].between(0, 2).all()
+    accuracies = [c for c in measures if "acc" in c and not c.startswith("gap")]
+    assert table[accuracies].apply(lambda c: c.between(0, 1)).all().all()
+    for n in eps:
+        assert (table[f"pgd_acc_{n}"] <= table[f"fgsm_acc_{n}"] + 0.01).all()
+    pgd = table[[f"pgd_acc_{n}" for n in eps]].to_numpy()
+    assert (np.diff(pgd, axis=1) <= 1e-12).all()  # non-increasing in ε
+    assert (table["fgsm_acc_1"] <= table["clean_acc_attacked"] + 0.01).all()
+    assert (table["scatter_ratio_train"] > 0).all() and (table["gap_acc"] > 0).all()  # 500 images memorised
+    projection = np.load(quick / "results/runs/fashion_mnist/resnet8/ls-0.4/seed0/projection.npz")
+    assert projection["classes"].tolist() == [0, 1, 2] and projection["train_xy"].shape[1] == 2
+    e3 = pd.read_csv(quick / "results/e6/e3_compression.csv")
+    assert sorted(e3["coef"]) == [0.0, 0.4, 0.8] and e3.notna().all().all()
+    assert {"nuisance_linear_acc", "nuisance_mlp_acc", "scatter_ratio_train", "own_probe_acc"} <= set(e3.columns)
+
+
 def test_killed_training_job_resumes_and_ends_with_the_same_weights(tmp_path: Path) -> None:
     """Kill a training job mid-run (SIGKILL to its process group), rerun: it resumes from its checkpoint."""
     tiny = "recipes:\n  quick: {epochs: 6, milestones: [4], batch_size: 50, augment: none}\n"
@@ -273,6 +312,8 @@ def test_report_holds_every_figure_with_its_caption(quick: Path) -> None:
         "digit 1 as the known exception",
         "box's share of the canvas",
         "learning-rate drop",
+        "penultimate-layer projection (Müller et al. 2019)",
+        "what compression buys, data set",
     ):
         assert caption in html
     for table, caption in REPORT_TABLES.items():

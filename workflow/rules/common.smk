@@ -1,7 +1,7 @@
 # Shared definitions: the run plan (lsib.pipeline.plan), names (lsib.names), wildcard constraints,
 # resources, code fingerprints (lsib.pipeline.provenance), input functions and targets.
 #
-# Naming scheme: rules are called `<stage>_<product>` (stages data, run, e1…e4, f1), each
+# Naming scheme: rules are called `<stage>_<product>` (stages data, run, e1…e6, f1), each
 # script is `workflow/scripts/<rule name>.py` and each output `<product>.<ext>` in the stage's
 # folder (`results/runs/<run>/` for the `run` stage); `train` makes the run directory itself.
 import os
@@ -247,6 +247,23 @@ def e4_first_seed_gradcam(wildcards):
     return run_files([r for r in plan.e4_runs(config) if r.seed == first], "gradcam.npz")
 
 
+def e6_run_benefits(wildcards):
+    """benefits.csv of every E1 run on ``wildcards.dataset`` (E6)."""
+    return run_files(e1_dataset_runs(wildcards), "benefits.csv")
+
+
+def e6_projection_inputs(wildcards):
+    """projection.npz of the CE and the LS run E6's projection figure shows (lsib.pipeline.plan.e6_projection_runs)."""
+    ce, ls = plan.e6_projection_runs(config, wildcards.dataset)
+    return {"ce": run_files([ce], "projection.npz")[0], "ls": run_files([ls], "projection.npz")[0]}
+
+
+def e6_projection_labels(wildcards):
+    """Legend names of the two runs of :func:`e6_projection_inputs` (a params function)."""
+    ce, ls = plan.e6_projection_runs(config, wildcards.dataset)
+    return {"ce": f"CE (seed {ce.seed})", "ls": f"LS ε={ls.coef:g} (seed {ls.seed})"}
+
+
 def curve_runs(runs):
     """Identity and planned epochs of each run, in input order (the learning curves' params)."""
     return [
@@ -283,4 +300,12 @@ def all_targets():
             + figure("results/e4/fig_box_mass")
             + figure("results/e4/fig_learning_curves")
         )
+    if config["e6"]["enabled"]:
+        for dataset in sorted({run.dataset for run in plan.e1_runs(config)}):
+            targets += [f"results/e6/{dataset}/benefits.csv", f"results/e6/{dataset}/matched.csv"]
+            targets += figure(f"results/e6/{dataset}/fig_benefits")
+            if plan.e6_projection_runs(config, dataset):
+                targets += figure(f"results/e6/{dataset}/fig_projection")
+        if config["e3"]["enabled"]:
+            targets.append("results/e6/e3_compression.csv")
     return targets + report_tables(targets)

@@ -39,6 +39,26 @@ def empirical_data(images: torch.Tensor, labels: torch.Tensor, num_classes: int)
     return data, first
 
 
+def split_information(
+    proba: torch.Tensor, images: torch.Tensor, labels: torch.Tensor, num_classes: int
+) -> dict[str, float]:
+    """Î(X;Z), Î(Z;Y) of a run's outputs on one split, with p̂(x), p̂(y|x) over that split (SPEC §2).
+
+    The same exact sums as the training-set point (:func:`empirical_data`,
+    :func:`lsib.info.information.information_plane`), the split's images grouped by content:
+    on the test set, ``Î(X;Z) = Σ_x p̂_test(x) KL(p(·|x) ‖ p_test(·))`` with
+    ``p_test(z) = Σ_x p̂_test(x) p(z|x)``, and Î(Z;Y) from ``p_test(z, y) = Σ_x p̂_test(x) p(z|x) p̂_test(y|x)``.
+    ``proba``: ``(N, K)`` float64 ``p(z|x_i)`` per example of the split.
+
+    Raises:
+        lsib.checks.InputError: a row of ``proba`` is not a distribution.
+    """
+    require_distributions(proba, "proba")
+    data, first = empirical_data(images, labels, num_classes)
+    plane = information_plane(proba[first], data)
+    return {"i_xz": float(plane["i_xz"]), "i_zy": float(plane["i_zy"])}
+
+
 def run_information(
     train_proba: torch.Tensor, data: EmpiricalData, first: torch.Tensor, objective: str, coef: float
 ) -> dict[str, float]:

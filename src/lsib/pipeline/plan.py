@@ -158,8 +158,38 @@ def check(config: Mapping[str, Any]) -> None:
     for run, place in (*_e1_places(config), *_e3_places(config), *_e4_places(config)):
         first = places.setdefault(run.path, place)
         _require(first == place, f"{first} and {place} both ask for run {run.path}; list each run once")
+    n_attack = config["e6"]["n_attack"] if config["e6"]["enabled"] else None
+    for dataset in sorted({run.dataset for run in e1_runs(config)} if n_attack else ()):
+        spec = datasets[dataset]
+        n_test = spec.get("n_test") or SPLIT_SIZES[spec["source"]][1]
+        _require(
+            n_attack <= n_test,
+            f"e6.n_attack: {n_attack} is more than the {n_test} test images of {dataset}; lower it or set it to null",
+        )
     e2 = config["e2"]
     _require(not e2["enabled"] or bool(e2["betas"]["plain"] or e2["betas"]["squared"]), "e2.betas: give at least one β")
+
+
+def e6_projection_runs(config: Mapping[str, Any], dataset: str) -> tuple[Run, Run] | None:
+    """The CE run and the LS run E6's penultimate-layer projection shows side by side on ``dataset``.
+
+    The CE run of the first ``e1.runs`` entry on ``dataset`` (its model, its first seed) beside
+    that entry's LS run with the largest trained ε (the clearest contrast); None when E1 trains
+    no such pair on ``dataset``.
+    """
+    entry = next((entry for entry in config["e1"]["runs"] if entry["dataset"] == dataset), None)
+    if entry is None or not config["e1"]["enabled"]:
+        return None
+    first = [
+        run
+        for run in e1_runs(config)
+        if (run.dataset, run.model, run.seed) == (dataset, entry["model"], entry["seeds"][0])
+    ]
+    ce = [run for run in first if run.objective == "ce"]
+    ls = [run for run in first if run.objective == "ls"]
+    if not ce or not ls:
+        return None
+    return min(ce, key=lambda run: run.coef), max(ls, key=lambda run: run.coef)
 
 
 def coef_constraint(config: Mapping[str, Any]) -> str:
