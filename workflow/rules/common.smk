@@ -98,6 +98,13 @@ REPORT_ORDER = {
         "table_e5_paths": "paths table",
         "table_iterative_ib": "iterative IB table",
     },
+    "E6 what compression buys": {
+        "table_e6_matched": "matched comparison",
+        "fig_e6_benefits": "benefits figure",
+        "table_e6_benefits": "benefits table",
+        "fig_e6_projection": "penultimate projection",
+        "table_e6_e3_compression": "E3 compression table",
+    },
     "F1 theory": {"fig1": "Fig. 1"},
 }
 

@@ -113,7 +113,6 @@ rule e6_fig_benefits:
             "fig_e6_benefits",
             "E6 what compression buys",
             "{dataset}",
-            labels={"figure": "E6 benefits", "data set": "{dataset}"},
         ),
     log:
         "results/logs/e6/{dataset}/fig_benefits.log",
@@ -136,7 +135,6 @@ rule e6_fig_projection:
             "fig_e6_projection",
             "E6 what compression buys",
             "{dataset}",
-            labels={"figure": "E6 penultimate projection", "data set": "{dataset}"},
         ),
     log:
         "results/logs/e6/{dataset}/fig_projection.log",

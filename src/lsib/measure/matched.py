@@ -22,36 +22,6 @@ from lsib.names import OBJECTIVES
 RUN_KEYS: tuple[str, ...] = ("dataset", "model", "objective", "coef", "seed")
 #: The compression a run is matched on: its exact train-set Î(X;Z) (nats).
 MATCH_ON = "train_i_xz"
-#: Every measure column of E6's benefits table (``results/e6/<dataset>/benefits.csv``) but the
-#: matching variable :data:`MATCH_ON`: information on the test set and train–test gaps (nats),
-#: accuracies, NLL (nats), calibration, adversarial accuracy at ε ∈ {1, 2, 4, 8}/255, and the
-#: penultimate layer's within/between-class scatter ratio and own-label probe accuracy.
-BENEFIT_MEASURES: tuple[str, ...] = (
-    "train_i_zy",
-    "test_i_xz",
-    "test_i_zy",
-    "gap_i_zy",
-    "train_acc",
-    "test_acc",
-    "gap_acc",
-    "train_nll",
-    "test_nll",
-    "gap_nll",
-    "test_ece",
-    "test_brier",
-    "fgsm_acc_1",
-    "fgsm_acc_2",
-    "fgsm_acc_4",
-    "fgsm_acc_8",
-    "pgd_acc_1",
-    "pgd_acc_2",
-    "pgd_acc_4",
-    "pgd_acc_8",
-    "clean_acc_attacked",
-    "scatter_ratio_train",
-    "scatter_ratio_test",
-    "own_probe_acc",
-)
 
 
 def ci95(values: ArrayLike) -> tuple[float, float, float]:
@@ -87,18 +57,19 @@ def _check_table(table: pd.DataFrame, measures: Sequence[str]) -> None:
 
 def matched_comparison(
     table: pd.DataFrame,
-    measures: Sequence[str] = BENEFIT_MEASURES,
+    measures: Sequence[str] | None = None,
     reference: str = "ls",
 ) -> pd.DataFrame:
     """Each non-reference (objective, coef) against the reference coefficient nearest in train Î(X;Z).
 
-    ``table``: the benefits table, one row per run (columns :data:`RUN_KEYS`, :data:`MATCH_ON`
-    and ``measures``). Within each (dataset, model), every (objective, coef) whose objective is
-    not ``reference`` (CE, CP, VIB against LS by default) is matched to the reference
-    coefficient whose seed-mean train Î(X;Z) is nearest to its own seed mean (ties: the smaller
-    coefficient), among the reference coefficients that share at least one seed with it. The two
-    are then paired by seed over the seeds both have; for each measure ``m``, with
-    ``d_s = m_run(s) − m_ref(s)`` over those ``n`` seeds:
+    ``table``: the benefits table, one row per run (columns :data:`RUN_KEYS`, :data:`MATCH_ON` and
+    ``measures``; by default every other column, in the table's order:
+    :func:`lsib.measure.benefits.benefit_columns` but the matching variable). Within each (dataset,
+    model), every (objective, coef) whose objective is not ``reference`` (CE, CP, VIB against LS by
+    default) is matched to the reference coefficient whose seed-mean train Î(X;Z) is nearest to its
+    own seed mean (ties: the smaller coefficient), among the reference coefficients that share at
+    least one seed with it. The two are then paired by seed over the seeds both have; for each
+    measure ``m``, with ``d_s = m_run(s) − m_ref(s)`` over those ``n`` seeds:
 
     - ``mean``, ``ls_mean``: the run's and the reference's means over the paired seeds, so
       ``diff = mean − ls_mean = d̄``;
@@ -117,7 +88,7 @@ def matched_comparison(
     table; a (dataset, model) with other runs but no reference run, or a run with no seed in
     common with any reference coefficient, raises ValueError.
     """
-    measures = list(measures)
+    measures = [c for c in table.columns if c not in (*RUN_KEYS, MATCH_ON)] if measures is None else list(measures)
     _check_table(table, measures)
     ref = reference
     columns = [

@@ -61,7 +61,8 @@ SEED_LINESTYLES = ("-", (0, (4, 1.5)), (0, (1, 1)), (0, (5, 1.5, 1, 1.5)))
 RUN_MARKS = {"unfinished": ("unfinished", "|", "0.1"), "diverged": ("diverged", "X", PALETTE[3])}
 FRONTIER_MARKERS = {"plain": "o", "squared": "^", "iterative": "x"}
 #: (benefits-table column, axis label) of each panel of E6's benefits figure, in order
-#: (:func:`lsib.plots.benefits.plot_benefits`); columns of :data:`lsib.measure.matched.BENEFIT_MEASURES`.
+#: (:func:`lsib.plots.benefits.plot_benefits`); columns of the benefits table
+#: (:func:`lsib.measure.benefits.benefit_columns`).
 BENEFIT_PANELS = (
     ("gap_i_zy", r"$\hat{I}(Z;Y)$ train–test gap [nats]"),
     ("gap_acc", "accuracy train–test gap"),
