@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from lsib.measure.benefits import benefit_columns
-from lsib.measure.matched import ci95, matched_comparison
+from lsib.measure.matched import matched_comparison
 
 #: The measure columns of the benefits table at the paper's attack ε (train Î(X;Z) is the matching variable).
 BENEFIT_MEASURES = [c for c in benefit_columns((1, 2, 4, 8)) if c != "train_i_xz"]
@@ -37,21 +37,6 @@ def three_seed_table() -> pd.DataFrame:
         + rows("ls", 0.1, (1.90, 1.91, 1.89), (0.05, 0.08, 0.08))
         + rows("ls", 0.4, (1.20, 1.21, 1.19), (0.01, 0.02, 0.03))
     )
-
-
-def test_ci95_is_mean_plus_minus_student_t_times_standard_error():
-    mean, low, high = ci95([1.0, 2.0, 4.0])
-    sd = math.sqrt(((1 - 7 / 3) ** 2 + (2 - 7 / 3) ** 2 + (4 - 7 / 3) ** 2) / 2)
-    half = stats.t.ppf(0.975, 2) * sd / math.sqrt(3)
-    assert mean == pytest.approx(7 / 3)
-    assert (low, high) == pytest.approx((7 / 3 - half, 7 / 3 + half))
-
-
-def test_ci95_of_one_value_has_no_interval_and_of_none_fails():
-    mean, low, high = ci95(np.array([0.3]))
-    assert mean == 0.3 and math.isnan(low) and math.isnan(high)
-    with pytest.raises(ValueError, match="no values"):
-        ci95([])
 
 
 def test_three_seeds_against_a_hand_computed_paired_t_interval_and_test():

@@ -9,8 +9,8 @@ from matplotlib.container import ErrorbarContainer
 
 from lsib import plots
 from lsib.measure.benefits import benefit_columns
-from lsib.measure.matched import ci95
 from lsib.plots.style import BENEFIT_PANELS, CLASS_COLOURS, COEF_CMAP, OBJECTIVE_STYLES, X_LABEL
+from lsib.stats import ci95
 
 #: The measure columns of the benefits table at the paper's attack ε (train Î(X;Z) is the matching variable).
 BENEFIT_MEASURES = [c for c in benefit_columns((1, 2, 4, 8)) if c != "train_i_xz"]

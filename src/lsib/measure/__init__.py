@@ -14,7 +14,7 @@ from lsib.measure.inference import (
     predict_proba,
 )
 from lsib.measure.information import content_ids, empirical_data, run_information, split_information
-from lsib.measure.matched import ci95, matched_comparison
+from lsib.measure.matched import matched_comparison
 from lsib.measure.probes import (
     chance_level,
     linear_probe,
@@ -39,7 +39,6 @@ __all__ = [
     "brier",
     "chance_level",
     "choose_images",
-    "ci95",
     "compression_measures",
     "content_ids",
     "ece",

@@ -12,7 +12,6 @@ For predictions ``p_i = p(·|x_i)`` over K classes and labels ``y_i``, i = 1…N
 from __future__ import annotations
 
 import torch
-from torchmetrics.classification import MulticlassCalibrationError
 
 from lsib.checks import require_distributions
 
@@ -36,8 +35,12 @@ def ece(proba: torch.Tensor, labels: torch.Tensor, n_bins: int = ECE_BINS) -> fl
 
     Bins are ``[b/n, (b+1)/n)`` (torchmetrics bucketizes with ``right=True``; a confidence of
     exactly 1 gets a bin of its own, which changes nothing: its accuracy gap is its own). torchmetrics
-    casts confidences to float32, so the result carries ~1e-7 relative error.
+    casts confidences to float32, so the result carries ~1e-7 relative error. torchmetrics is
+    imported here, not with the module: it pulls in torchvision and the compiler (~3 s), which
+    every other job importing :mod:`lsib.measure` would pay.
     """
+    from torchmetrics.classification import MulticlassCalibrationError
+
     proba, labels = _checked(proba, labels)
     metric = MulticlassCalibrationError(num_classes=proba.shape[1], n_bins=n_bins, norm="l1")
     return float(metric(proba, labels))

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from pytorch_grad_cam import GradCAM
-from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from torch import nn
 
 from lsib.checks import require_finite
@@ -52,8 +50,12 @@ def gradcam_maps(
     The map of image n explains ``targets[n]``, or the predicted class (argmax of the logits)
     when ``targets`` is None. ``target_layer`` is the module whose output gives ``A_k`` (for a
     CIFAR ResNet: its last residual stage). Images are moved to the model's device; the
-    model is put in eval mode (the package does so) and left there.
+    model is put in eval mode (the package does so) and left there. pytorch_grad_cam is imported
+    here (~2 s with OpenCV), not by every job that imports :mod:`lsib.measure`.
     """
+    from pytorch_grad_cam import GradCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
     cam = GradCAM(model=model, target_layers=[target_layer])
     maps, predicted = [], []
     try:  # not ``with cam``: the package's __exit__ swallows IndexError (e.g. a bad target)

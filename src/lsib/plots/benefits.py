@@ -14,7 +14,6 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from lsib.measure.matched import MATCH_ON, ci95
 from lsib.plots.style import (
     BENEFIT_COLUMNS,
     BENEFIT_PANEL_HEIGHT,
@@ -29,6 +28,7 @@ from lsib.plots.style import (
     X_LABEL,
     styled,
 )
+from lsib.stats import MATCH_ON, ci95
 
 SPLITS = ("train", "test")
 
@@ -92,7 +92,7 @@ def plot_benefits(table: pd.DataFrame, title: str) -> Figure:
     coef, seed, train_i_xz and the panels' columns; see :mod:`lsib.measure.matched`). Each
     (objective, coef) is one point at its seed means of train Î(X;Z) and the measure; where it
     has two or more seeds, bars in both directions give the 95 % Student-t interval over seeds
-    (:func:`lsib.measure.matched.ci95`: ``x̄ ± t_{0.975,n−1} s/√n``); one seed gives a plain
+    (:func:`lsib.stats.ci95`: ``x̄ ± t_{0.975,n−1} s/√n``); one seed gives a plain
     point. Drawn as Fig. 3 draws runs (:func:`lsib.plots.plane.plot_information_plane`), so the
     two read together: marker = objective (:data:`OBJECTIVE_STYLES`), colour = coefficient (ε for
     LS, β for CP and VIB, 0 for CE) on one scale (:data:`COEF_CMAP`, colourbar), bars in the
