@@ -180,8 +180,8 @@ def test_editing_the_mutual_information_function_reruns_information_but_no_train
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("  n_attack: 200\n", "  n_attack: 100\n", E6_ALL),  # the attack settings: E1 runs only
-        ("  n_attack: 200\n", "  n_attack: 200\n  probe: {max_iter: 500}\n", E6_ALL + E6_E3),  # E1 and E3
+        ("  n_attack: 100\n", "  n_attack: 50\n", E6_ALL + E6_CCT),  # the attack settings: E1 runs only
+        ("  n_attack: 100\n", "  n_attack: 100\n  probe: {max_iter: 500}\n", E6_ALL + E6_CCT + E6_E3),  # E1 and E3
     ],
     ids=["n_attack", "probe"],
 )
@@ -193,9 +193,9 @@ def test_e6_settings_rerun_exactly_the_e6_jobs_that_read_them(workspace: Path, o
 @pytest.mark.parametrize(
     ("module", "function", "expected"),
     [
-        ("attacks.py", "fgsm", E6_ALL),  # E1 runs only: E3's compression attacks nothing
-        ("compression.py", "scatter_ratio", E6_ALL + E6_E3),
-        ("calibration.py", "ece", E6_ALL),
+        ("attacks.py", "fgsm", E6_ALL + E6_CCT),  # E1 runs only: E3's compression attacks nothing
+        ("compression.py", "scatter_ratio", E6_ALL + E6_CCT + E6_E3),
+        ("calibration.py", "ece", E6_ALL + E6_CCT),
     ],
 )
 def test_editing_an_e6_measure_reruns_the_jobs_that_execute_it(
@@ -208,7 +208,7 @@ def test_editing_an_e6_measure_reruns_the_jobs_that_execute_it(
 def test_editing_an_e6_figure_script_redraws_only_its_figure(workspace: Path) -> None:
     """A new model (its input) reruns the E6 jobs: test_changing_a_training_hyperparameter_reruns_…"""
     edit(workspace / "workflow/scripts/e6_fig_benefits.py", "plots.set_style()", "plots.set_style()  # edited")
-    assert planned(workspace) == Counter(e6_fig_benefits=1)
+    assert planned(workspace) == Counter(e6_fig_benefits=2)  # one per E1 panel
 
 
 def test_reformatting_a_module_reruns_nothing(workspace: Path) -> None:

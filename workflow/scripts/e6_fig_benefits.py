@@ -10,7 +10,7 @@ def main(smk) -> None:
     with job_log(smk.log[0]) as log:
         table = read_table(smk.input[0], finite=("coef", "seed", "train_i_xz"))
         plots.set_style()
-        plots.save_figure(plot_benefits(table), smk.output)
+        plots.save_figure(plot_benefits(table, title=smk.wildcards.dataset), smk.output)
         log(f"{len(table)} runs: wrote {', '.join(smk.output)}")
 
 

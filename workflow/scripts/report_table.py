@@ -3,7 +3,7 @@
 from lsib.atomic import write_bytes
 from lsib.checks import read_table
 from lsib.pipeline.joblog import job_log
-from lsib.plots.tables import table_html
+from lsib.pipeline.report import table_html
 
 
 def main(smk) -> None:

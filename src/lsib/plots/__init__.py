@@ -33,7 +33,6 @@ from lsib.plots.style import (
     save_figure,
     set_style,
 )
-from lsib.plots.tables import table_html
 
 __all__ = [
     "COLUMN_WIDTH",
@@ -52,5 +51,4 @@ __all__ = [
     "plot_theory_schematic",
     "save_figure",
     "set_style",
-    "table_html",
 ]

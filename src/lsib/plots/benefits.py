@@ -138,7 +138,7 @@ def plot_benefits(table: pd.DataFrame, title: str) -> Figure:
         ncols=len(handles),
         title="seed means ± 95 % t interval" if several else None,
     )
-    fig.colorbar(ScalarMappable(norm=norm, cmap=COEF_CMAP), ax=axes, label=COEF_LABEL, shrink=0.6, pad=0.01)
+    fig.colorbar(ScalarMappable(norm=norm, cmap=COEF_CMAP), ax=axes, label=COEF_LABEL, shrink=0.6, pad=0.04)
     fig.suptitle(title)
     return fig
 

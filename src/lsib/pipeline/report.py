@@ -1,7 +1,8 @@
 """Result tables as HTML pages, so ``snakemake --report`` shows them as tables.
 
 Snakemake 9's report shows images, HTML and PDF inline and offers any other file (a CSV) only
-for download; :func:`table_html` turns a tidy table into one small self-contained page.
+for download; :func:`table_html` turns a tidy table into one small self-contained page. Here,
+not in :mod:`lsib.plots`, so that a report-table job imports pandas only (no matplotlib, seaborn, torch).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
-from lsib.plots.tables import TABLE_DIGITS, table_html
+from lsib.pipeline.report import TABLE_DIGITS, table_html
 
 
 class Cells(HTMLParser):
