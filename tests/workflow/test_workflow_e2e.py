@@ -50,6 +50,8 @@ FIGURES = [
     "results/e4/fig_learning_curves",
     "results/e6/fashion_mnist/fig_benefits",
     "results/e6/fashion_mnist/fig_projection",
+    "results/e6/fashion_mnist_cct/fig_benefits",
+    "results/e6/fashion_mnist_cct/fig_projection",
 ]
 #: Every result table the report lists, with a phrase of its caption.
 REPORT_TABLES = {
@@ -324,7 +326,9 @@ def test_report_holds_every_figure_with_its_caption(quick: Path) -> None:
     assert listed[("E1 information plane", "fashion_mnist")][:2] == ["information table", "Fig. 3"]
     assert listed[("E2 IB vs LS on CIFAR-10H", "Other")][:2] == ["gaps table", "Fig. 4"]
     assert listed[("E5 every objective's optimum on CIFAR-10H", "Other")][0] == "gaps table"
-    assert sum(map(len, listed.values())) == len(FIGURES) + len(REPORT_TABLES) + 1  # gaps.csv: E2's and E5's
+    pages = list((quick / "results").rglob("*.html"))  # each result table's page (rule report_table)
+    assert {p.name.replace(".html", ".csv") for p in pages} == set(REPORT_TABLES)
+    assert sum(map(len, listed.values())) == len(FIGURES) + len(pages)
 
 
 def test_status_lists_every_planned_run_of_the_finished_run_as_done(quick: Path) -> None:
