@@ -89,7 +89,17 @@ def test_exactly_the_model_jobs_take_a_gpu_slot(tmp_path: Path) -> None:
     out = snakemake(workdir, "-n", "--profile", "profiles/local").stdout
     jobs = re.findall(r"^(?:local)?rule (\w+):\n(?:    .*\n)*?    resources: (.*)$", out, re.M)
     slots = {rule: "gpu_slots=1" in res.split(", ") for rule, res in jobs}
-    assert {rule for rule, slot in slots.items() if slot} == {"train", "run_outputs", "run_features", "run_gradcam"}
+    assert {rule for rule, slot in slots.items() if slot} == {
+        "train",
+        "run_outputs",
+        "run_features",
+        "run_gradcam",
+        "run_benefits",
+    }
+    slurm = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())["set-resources"]
+    assert {rule for rule, res in slurm.items() if res.get("slurm_partition") == "gpu"} == {
+        r for r, s in slots.items() if s
+    }
     assert len(slots) > 10 and not any("gpu=" in res for _, res in jobs)
 
 
@@ -97,7 +107,7 @@ def test_exactly_the_model_jobs_take_a_gpu_slot(tmp_path: Path) -> None:
 # `.snakemake/scripts/tmpXXXX.<rule>.py`) records the interval its process lived, which lies
 # inside the time Snakemake granted it its `gpu_slots` unit.
 HOLD_RECORDER = """import atexit, os, sys, time
-MODEL_SCRIPTS = ("train.py", "run_outputs.py", "run_features.py", "run_gradcam.py")
+MODEL_SCRIPTS = ("train.py", "run_outputs.py", "run_features.py", "run_gradcam.py", "run_benefits.py")
 if sys.argv and sys.argv[0].endswith(MODEL_SCRIPTS):
     start = time.time()
     def record():
