@@ -25,6 +25,7 @@ from lsib.plots.style import (
     PAGE_WIDTH,
     PROJECTION_PANEL,
     PROJECTION_POINT,
+    RUN_POINT,
     X_LABEL,
     styled,
 )
@@ -73,14 +74,10 @@ def _draw_panel(ax: Axes, stats: pd.DataFrame, column: str, norm: Normalize) -> 
             x,
             y,
             c=sub["coef"],
-            cmap=COEF_CMAP,
             norm=norm,
             marker=marker,
-            s=20,
-            edgecolors="0.1",
-            linewidths=0.4,
-            zorder=4,
             gid=objective,
+            **RUN_POINT,
         )
 
 

@@ -25,6 +25,7 @@ from lsib.plots.style import (
     OBJECTIVE_STYLES,
     OPTIMUM_PATHS,
     REF_COLOUR,
+    RUN_POINT,
     X_LABEL,
     Y_LABEL,
     styled,
@@ -279,14 +280,10 @@ def plot_information_plane(
             sub["i_xz"],
             sub["i_zy"],
             c=sub["coef"],
-            cmap=COEF_CMAP,
             norm=norm,
             marker=marker,
-            s=20,
-            edgecolors="0.1",
-            linewidths=0.4,
             label=name,
-            zorder=4,
+            **RUN_POINT,
         )
         handles.append(
             Line2D(

@@ -40,6 +40,9 @@ COEF_CMAP = ListedColormap(mpl.colormaps["viridis"](np.linspace(0.0, 0.88, 256))
 CAM_CMAP = "turbo"  # jet-like, as Grad-CAM overlays usually are, but perceptually smoother
 CAM_ALPHA = 0.5
 OBJECTIVE_STYLES = {"ce": ("CE", "s"), "ls": ("LS", "o"), "cp": ("CP", "^"), "vib": ("VIB", "D")}
+#: How a trained run is drawn on an information plane (Fig. 3) and against it (E6): a marker of its
+#: objective (:data:`OBJECTIVE_STYLES`) filled with its coefficient's colour; pass ``c``, ``norm``, ``marker``.
+RUN_POINT = {"cmap": COEF_CMAP, "s": 20, "edgecolors": "0.1", "linewidths": 0.4, "zorder": 4}
 IB_VARIANTS = {
     "plain": ("IB Lagrangian", "o", PALETTE[0]),
     "squared": ("squared IB Lagrangian", "^", PALETTE[2]),
