@@ -9,7 +9,8 @@ normalisation inside (:func:`lsib.models.forward.normalize`), so ε is measured 
   ``x⁰ = clip_[0,1](x + U(−ε, ε))``: ``x^{t+1} = clip_[0,1](Π_ε(x^t + α · sign ∇ₓ L(x^t)))``,
   ``Π_ε`` the projection on the L∞ ball of radius ε around x.
 
-The model runs in eval mode, exact float32 (:func:`lsib.measure.inference.exact_float32`); the
+The model runs as every measurement does (:func:`lsib.measure.inference.evaluating`: eval mode,
+exact float32, contiguous); the
 random start comes from a seeded CPU ``torch.Generator`` (:func:`unit_noise`), so it is the same on every device.
 """
 
@@ -21,8 +22,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from lsib.measure.inference import exact_float32
-from lsib.models.forward import channel_tensors, model_device, normalize
+from lsib.measure.inference import evaluating
+from lsib.models.forward import channel_tensors, normalize
 
 Forward = Callable[[torch.Tensor], torch.Tensor]
 
@@ -86,32 +87,25 @@ def adversarial_accuracy(
     ``ε · u`` with one :func:`unit_noise` ``u`` per image (seeded with ``seed``, drawn once for all
     images, so the result does not depend on ``batch_size``; it takes 4 bytes per pixel).
     """
-    device = torch.device(device) if device is not None else model_device(model)
-    model.to(device, memory_format=torch.contiguous_format)
-    mean_t, std_t = channel_tensors({"mean": mean, "std": std}, device)
-
-    def forward(x: torch.Tensor) -> torch.Tensor:
-        return model(normalize(x, mean_t, std_t))
-
     noise = unit_noise(images.shape, seed)
     correct = {"clean_acc_attacked": 0} | {f"{a}_acc_{n:g}": 0 for n in eps_list for a in ("fgsm", "pgd")}
-    was_training = model.training
-    model.eval()
-    try:
-        with exact_float32():
-            for start in range(0, len(images), batch_size):
-                x = images[start : start + batch_size].to(device).float().div_(255)
-                y = labels[start : start + batch_size].to(device)
-                u = noise[start : start + batch_size]
+    with evaluating(model, device) as device:
+        mean_t, std_t = channel_tensors({"mean": mean, "std": std}, device)
 
-                def hits(adv: torch.Tensor, y: torch.Tensor = y) -> int:
-                    with torch.no_grad():
-                        return int((forward(adv).argmax(1) == y).sum())
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            return model(normalize(x, mean_t, std_t))
 
-                correct["clean_acc_attacked"] += hits(x)
-                for n in eps_list:
-                    correct[f"fgsm_acc_{n:g}"] += hits(fgsm(forward, x, y, n / 255))
-                    correct[f"pgd_acc_{n:g}"] += hits(pgd(forward, x, y, n / 255, u, steps))
-    finally:
-        model.train(was_training)
+        for start in range(0, len(images), batch_size):
+            x = images[start : start + batch_size].to(device).float().div_(255)
+            y = labels[start : start + batch_size].to(device)
+            u = noise[start : start + batch_size]
+
+            def hits(adv: torch.Tensor, y: torch.Tensor = y) -> int:
+                with torch.no_grad():
+                    return int((forward(adv).argmax(1) == y).sum())
+
+            correct["clean_acc_attacked"] += hits(x)
+            for n in eps_list:
+                correct[f"fgsm_acc_{n:g}"] += hits(fgsm(forward, x, y, n / 255))
+                correct[f"pgd_acc_{n:g}"] += hits(pgd(forward, x, y, n / 255, u, steps))
     return {key: count / len(images) for key, count in correct.items()}

@@ -50,6 +50,25 @@ def exact_float32() -> Iterator[None]:
         torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark = cudnn_tf32, benchmark
 
 
+@contextmanager
+def evaluating(model: nn.Module, device: torch.device | str | None) -> Iterator[torch.device]:
+    """Run ``model`` as every measurement does: on ``device`` (default: where it is), contiguous,
+    eval mode, exact float32 (:func:`exact_float32`); yields the device, restores the training flag.
+
+    Inputs and model are both contiguous (a model trained channels-last is converted back), so no
+    convolution converts layouts and CPU and CUDA run the same layout.
+    """
+    device = torch.device(device) if device is not None else model_device(model)
+    model.to(device, memory_format=torch.contiguous_format)
+    was_training = model.training
+    model.eval()
+    try:
+        with exact_float32():
+            yield device
+    finally:
+        model.train(was_training)
+
+
 def _inference(
     model: nn.Module,
     method: str,
@@ -59,21 +78,10 @@ def _inference(
     batch_size: int,
     device: torch.device | str | None,
 ) -> torch.Tensor:
-    """Run ``model.<method>`` in eval mode, exact float32, with test-time preprocessing; restores the training flag.
-
-    Inputs and model are both contiguous (a model trained channels-last is converted back), so no
-    convolution converts layouts and CPU and CUDA run the same layout.
-    """
-    device = torch.device(device) if device is not None else model_device(model)
-    model.to(device, memory_format=torch.contiguous_format)
-    mean_t, std_t = channel_tensors({"mean": mean, "std": std}, device)
-    was_training = model.training
-    model.eval()
-    try:
-        with exact_float32():
-            return batched_outputs(getattr(model, method), images, mean_t, std_t, batch_size, device, False, False)
-    finally:
-        model.train(was_training)
+    """Run ``model.<method>`` under :func:`evaluating`, with test-time preprocessing."""
+    with evaluating(model, device) as device:
+        mean_t, std_t = channel_tensors({"mean": mean, "std": std}, device)
+        return batched_outputs(getattr(model, method), images, mean_t, std_t, batch_size, device, False, False)
 
 
 def predict_proba(
